@@ -173,7 +173,7 @@ def render(module: str, items) -> dict:
     """Text of the three generated files of one derive module, keyed by file name."""
     kernels, averages = lowered(items)
     digest = expressions_hash(kernels)
-    meta = f'EXPRESSIONS_SHA256 = "{digest}"\nAVERAGES = {averages!r}\nKERNELS = {tuple(k.name for k in kernels)!r}\n'
+    meta = f'EXPRESSIONS_SHA256 = "{digest}"\nAVERAGES = {averages!r}\nKERNELS = {tuple(k.name for k in kernels)!r}\nMAP_ARRAYS = {{{", ".join(f"{k.name!r}: {k.arrays}" for k in kernels)}}}\n'
     doc = f'"""Kernels of derive/{module}.py ({{}}).\n\nEach function is documented by the equation it evaluates."""\n'
 
     nb = (_header(module, digest, "Numba") + doc.format("Numba, CPU: scalar functions and their __map array forms")

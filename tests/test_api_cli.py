@@ -1,0 +1,96 @@
+"""Public API and `injectivity` command: JSON shapes, immutability, and bad input."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import numerics
+from numerics import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "numerics.cli", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_threshold_json_shape(capsys):
+    assert cli.main(["threshold", "rs", "--digits", "40", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"method", "alpha", "error", "params", "diagnostics"}
+    assert out["alpha"].startswith("7.647694935435279816928787024722600951")
+    assert out["params"] == {"digits": 40} and out["diagnostics"]["error_method"]
+
+
+def test_energy_json_shape(capsys):
+    assert cli.main(["energy", "rs", "--alpha", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"method", "alpha", "energy", "error", "params", "diagnostics"}
+    assert float(out["energy"]) == pytest.approx(0.631492135224, abs=1e-12) and out["alpha"] == 6.0
+
+
+def test_results_are_immutable():
+    r = numerics.threshold("rs")
+    with pytest.raises(Exception):
+        r.alpha = 1.0
+    with pytest.raises(TypeError):
+        r.diagnostics["chi"] = 0
+
+
+@pytest.mark.parametrize("alpha", [0, -1.0, math.nan, math.inf, -math.inf])
+def test_bad_alpha(alpha):
+    with pytest.raises(ValueError, match="alpha"):
+        numerics.energy("rs", alpha)
+
+
+@pytest.mark.parametrize("alpha", ["6", None, True, 6 + 0j])
+def test_alpha_wrong_type(alpha):
+    with pytest.raises(TypeError, match="alpha"):
+        numerics.energy("rs", alpha)
+
+
+@pytest.mark.parametrize("digits", [14, 1001, -3])
+def test_bad_digits(digits):
+    with pytest.raises(ValueError, match="digits"):
+        numerics.threshold("rs", digits=digits)
+    with pytest.raises(TypeError, match="digits"):
+        numerics.threshold("rs", digits=30.0)
+
+
+def test_unknown_method_and_parameter():
+    with pytest.raises(ValueError, match="unknown method 'nope'.*allowed: rs"):
+        numerics.threshold("nope")
+    with pytest.raises(TypeError, match="unknown parameter.*bogus.*allowed: digits"):
+        numerics.threshold("rs", bogus=1)
+    with pytest.raises(ValueError, match="has no energy"):
+        numerics.energy("dat", 5.0)
+
+
+@pytest.mark.parametrize("args, word", [
+    (["threshold", "nope"], "unknown method"),
+    (["energy", "rs", "--alpha", "nan"], "alpha"),
+    (["energy", "rs", "--alpha", "-2"], "alpha"),
+    (["threshold", "rs", "--digits", "9"], "digits"),
+    (["threshold", "rs", "--bogus", "1"], "bogus"),
+    (["threshold", "rs", "stray"], "unexpected"),
+])
+def test_cli_bad_input_one_line_exit_2(args, word):
+    r = run_cli(*args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and word in lines[0] and r.stdout == ""
+
+
+def test_cli_all_lists_every_method(capsys):
+    assert cli.main(["all", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = [m for m, spec in numerics.METHODS.items() if spec.all_params is not None]
+    assert [r["method"] for r in rows] == expected
+    assert all(r["error"] > 0 or r["method"] == "cover" for r in rows)
+
+
+def test_generate_check_via_cli():
+    assert run_cli("generate", "--check").returncode == 0
