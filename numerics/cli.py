@@ -15,7 +15,7 @@ import json
 import sys
 import time
 
-from numerics import api
+from numerics import api, cli_euler, cli_scan
 from numerics.methods import METHODS
 from numerics.results import ConvergenceError
 
@@ -80,7 +80,7 @@ def _parser():
     return ap, sub
 
 
-EXTENSIONS = []
+EXTENSIONS = [cli_scan, cli_euler]
 """Modules adding sub-commands: each has ``add_parser(sub)`` and ``run(args, extra) -> int``."""
 
 

@@ -18,4 +18,9 @@ class Method:
 METHODS: dict[str, Method] = {
     "rs": Method("numerics.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)"),
     "dat": Method("numerics.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)"),
+    "one-rsb": Method("numerics.one_rsb", "one-step replica symmetry breaking (zero temperature)"),
+    "euler": Method("numerics.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero"),
+    "union": Method("numerics.union", "union bound over orthants (rigorous: injective above)"),
+    "cover": Method("numerics.cover", "Cover/Wendel counting bound (rigorous: not injective below)"),
+    "gordon-chernoff": Method("numerics.gordon", "Gordon with a Chernoff width (rigorous, weak: injective above)"),
 }

@@ -4,7 +4,7 @@ One JSON file per result, ``<root>/v1/<kind>/<method>/<key>.json``, where ``key`
 
     {kind, method, alpha, params (defaults filled in, numbers normalised), package version,
      generated-kernel hash (EXPRESSIONS_SHA256 of every generated/*_numba.py), solver hash (source of the method's
-     numerics module)}
+     numerics module, or of every file of its package)}
 
 so that a new version, a change of any generated equation or of the method's solver never serves a stale number.
 Parameters that only steer *how* a solution is found (``progress``, the warm start ``init``) are not part of the
@@ -68,31 +68,41 @@ def kernels_hash() -> str:
     """Combined hash of the EXPRESSIONS_SHA256 lines of all generated/*_numba.py (read as text, nothing compiled)."""
     spec = importlib.util.find_spec("generated")
     files = sorted(f for d in spec.submodule_search_locations for f in Path(d).glob("*_numba.py"))
-    return _kernels_hash(tuple((str(f), f.stat().st_mtime_ns) for f in files))
+    return _kernels_hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
 
 
 @lru_cache(maxsize=8)
 def _kernels_hash(files: tuple) -> str:
     parts = []
-    for f, _ in files:
+    for f, *_ in files:
         m = _SHA_LINE.search(Path(f).read_text())
         parts.append(f"{Path(f).stem}:{m.group(1) if m else 'none'}")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
-@lru_cache(maxsize=None)
-def _module_source_hash(module: str, mtime_ns: int) -> str:
-    spec = importlib.util.find_spec(module)
-    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()
+@lru_cache(maxsize=64)
+def _sources_hash(files: tuple) -> str:
+    h = hashlib.sha256()
+    for f, *_ in files:
+        h.update(Path(f).name.encode() + b"\0" + Path(f).read_bytes())
+    return h.hexdigest()
 
 
 def solver_hash(method: str) -> str:
-    """SHA-256 of the source file of the method's numerics module (e.g. numerics/rs.py)."""
+    """SHA-256 of the source of the method's numerics module (e.g. numerics/rs.py; every .py file of a package
+    such as numerics/frsb/)."""
     module = METHODS[method].module
-    spec = importlib.util.find_spec(module)
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # e.g. a module object put into sys.modules by hand
+        spec = None
     if spec is None or not spec.origin or not os.path.exists(spec.origin):
         return "unknown"
-    return _module_source_hash(module, os.stat(spec.origin).st_mtime_ns)
+    if spec.submodule_search_locations:
+        files = sorted(f for d in spec.submodule_search_locations for f in Path(d).rglob("*.py"))
+    else:
+        files = [Path(spec.origin)]
+    return _sources_hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
 
 
 # ---- values <-> JSON (lossless for the types results carry) -------------------------------------------------
@@ -221,6 +231,10 @@ def key_of(req: dict) -> str:
     return hashlib.sha256(json.dumps(req, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _checksum(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def default_root() -> Path:
     env = os.environ.get(ENV)
     if env:
@@ -248,14 +262,14 @@ class Store:
         key = key_of(req)
         p = self.path(req, key)
         try:
-            text = p.read_text()
+            data = p.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             warnings.warn(f"results store: cannot read {p}: {exc}; recomputing", StoreWarning, stacklevel=2)
             return None
         try:
-            return self._load(text, req, key)
+            return self._load(data.decode("utf-8"), req, key)
         except Exception as exc:  # anything wrong with the file: never serve it
             warnings.warn(f"results store: ignoring {p}: {exc}; recomputing", StoreWarning, stacklevel=2)
             return None
@@ -269,6 +283,8 @@ class Store:
             raise ValueError("its key does not match its request or its file name")
         if req is not None and d["request"] != req:
             raise ValueError("it answers a different request")
+        if d.get("result_sha256") != _checksum(d.get("result")):
+            raise ValueError("its result does not match its checksum (edited or damaged)")
         r = result_from_json(d["result"])
         stored = d["request"]
         if r.method != stored["method"] or (stored["alpha"] is not None and float(r.alpha) != stored["alpha"]):
@@ -283,8 +299,10 @@ class Store:
         key = key_of(req)
         p = self.path(req, key)
         p.parent.mkdir(parents=True, exist_ok=True)
+        payload = result_to_json(result)
         doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "key": key, "request": req,
-               "result": result_to_json(result), "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+               "result": payload, "result_sha256": _checksum(payload),
+               "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         text = json.dumps(doc, indent=1)
         fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=p.parent)
         try:
@@ -303,10 +321,12 @@ class Store:
         pattern = f"{kind or '*'}/{method or '*'}/*.json"
         for p in sorted(base.glob(pattern)):
             try:
-                r = self._load(p.read_text(), None, p.stem)
-                yield json.loads(p.read_text())["request"], r
+                text = p.read_bytes().decode("utf-8")
+                r = self._load(text, None, p.stem)
             except Exception as exc:
                 warnings.warn(f"results store: ignoring {p}: {exc}", StoreWarning, stacklevel=2)
+                continue
+            yield json.loads(text)["request"], r
 
     def energy(self, method: str, alpha, **params):
         """``numerics.energy(method, alpha, **params)``, served from the store when present, saved when computed."""

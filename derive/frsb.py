@@ -1,0 +1,447 @@
+"""Zero-temperature full RSB in the k-step ("k-RSB-like") discretisation (MATH.md §4).
+
+Unknowns ``q_0 <= ... <= q_{k-1} <= q_k = 1`` and ``chi``; fixed breakpoints ``x_0 < ... < x_{k-1}``;
+``L_k = chi``, ``L_i = L_{i+1} + x_i dq_{i+1}``.  In the rescaled field ``h = w/sqrt(2 chi)``:
+
+    F_k(h)   = g_chi(sqrt(2 chi) h)                          (the Moreau envelope of derive/rs.py, chi-free in h)
+    F_i(h)   = (1/x_i) log E_z exp(x_i F_{i+1}(h + z sqrt(v_{i+1}))),   v_i = dq_i/(2 chi)
+    e_k      = -(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})] - alpha E_z F_0(z sqrt(v_0))        (FRSB-e)
+    p_0      = gamma_{v_0},   p_{i+1} = exp(x_i F_{i+1}) * gamma_{v_{i+1}} conv (p_i exp(-x_i F_i))    (§4.4)
+
+What SymPy does here:
+
+* the boundary ``F_k`` and its pieces, from :func:`derive.rs.moreau_envelope` with ``w = sqrt(2 chi) h``; the
+  breakpoints of the pieces in h (0 and the jump 1) are derived, not typed;
+* the last backward step ``F_{k-1}`` in closed form: the Gaussian average of ``exp(x F_k)`` piece by piece
+  (SymPy integrates the middle piece), rewritten with a cancellation-free difference of erfc's
+  (:func:`erf_difference`, each branch checked equal to SymPy's erf form); its h-derivative by differentiation;
+* the Fourier multiplier of a Gaussian convolution, as SymPy's Fourier transform of ``gamma_v``;
+* the log-step ``F = m + log(C)/x`` and its h-derivative (by differentiating ``log C(h)/x``);
+* the entropic part of (FRSB-e), its gradient in ``q_0..q_{k-1}, chi`` (for k = 1..4, by differentiation), and
+  from it the local structure ``G_0 = q_0/L_0^2``, ``G_i - G_{i-1} = dq_i/(L_{i-1} L_i)`` of (S_i) with
+  ``d ent/d q_j = -(1/2)(x_j - x_{j-1}) G_j`` and ``d ent/d chi = G_k/2`` (checked by :func:`check_entropic_gradient`);
+* the update of MATH.md §4.5 (lambda_0, the recursion of 1/lambda_i, dq from lambda) by solving (S_i) for L;
+* the estimator ``estar = alpha E[-dF_k^lambda/dlambda]``: the boundary with the cost lambda of an active
+  constraint, ``F_k^lambda(h) = -min_u [(u - h)^2 + lambda theta(u)]``, differentiated in lambda at 1 (the
+  derivative of the ground-state energy with respect to the cost per active unit = the active fraction).
+
+What is typed by hand (SymPy cannot do it for a general function) and checked numerically in tests/test_frsb.py:
+the Parisi identity for the energetic part, ``d/dq_j [-alpha E F_0] = (1/2)(x_j - x_{j-1}) Qhat_j`` and
+``d/dchi [-alpha E F_0] = -Qhat_k/2`` with ``Qhat_i = alpha E_{p_i}[(dF_i/dw)^2]`` (w = sqrt(2 chi) h), which
+together with the entropic gradient gives the stationarity equations (S_i) ``G_i = Qhat_i``; and the authors'
+chi update (MATH.md §4.5 step 5), which holds the level-k density fixed in w: ``Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from derive import rs
+from derive.codegen import Kernel
+from derive.gauss import integrate_gaussian
+
+h = sp.Symbol("h", real=True)            # rescaled field w / sqrt(2 chi)
+t = sp.Symbol("t", real=True)            # integration variable (field after a step)
+x = sp.Symbol("x", positive=True)        # Parisi breakpoint (zero-temperature variable beta m)
+s = sp.Symbol("s", positive=True)        # standard deviation of the last step in h
+v = sp.Symbol("v", nonnegative=True)     # variance of a step in h
+nu = sp.Symbol("nu", real=True)          # frequency (cycles per unit h)
+m = sp.Symbol("m", real=True)            # overflow shift (MATH.md §4.8)
+C = sp.Symbol("C", positive=True)        # Gaussian average of exp(x (F - m))
+dC = sp.Symbol("dC", real=True)          # its h-derivative
+F = sp.Symbol("F", real=True)            # a level function F_i(h)
+Fn = sp.Symbol("Fnext", real=True)       # F_{i+1}(h)
+dF = sp.Symbol("dF", real=True)          # dF_i/dh
+p = sp.Symbol("p", nonnegative=True)     # a level density p_i(h)
+g = sp.Symbol("g", nonnegative=True)     # Gaussian convolution of p_i exp(-x_i (F_i - m))
+alpha, chi = rs.alpha, rs.chi
+chi_old = sp.Symbol("chi_old", positive=True)
+lam = sp.Symbol("lam", positive=True)    # cost of an active constraint (1 in the problem)
+dq = sp.Symbol("dq", nonnegative=True)
+q0 = sp.Symbol("q0", positive=True)
+L, Lp, Ln = (sp.Symbol(n, positive=True) for n in ("L", "Lprev", "Lnext"))
+Qh0 = sp.Symbol("Qhat0", positive=True)
+Qk = sp.Symbol("Qhatk", positive=True)
+dQ = sp.Symbol("dQ", real=True)
+Gk = sp.Symbol("Gk", positive=True)
+
+FLOOR = sp.exp(-690)
+"""Floor applied to Gaussian averages before the log (MATH.md pitfall 2); far below any e^{-x} that occurs."""
+
+
+# ----------------------------------------------------------------------------------------------- boundary
+
+@lru_cache(maxsize=None)
+def boundary_pieces(cost=sp.Integer(1)):
+    """Pieces ``(F_k, lower, upper)`` of the boundary in the rescaled field h (cost = lambda of an active unit).
+
+    ``g_chi`` of derive/rs.py with ``theta -> cost*theta``: ``-min_v[(v - w)^2/(2chi) + cost theta(v)]``, then
+    ``w = sqrt(2 chi) h``.  With cost = 1: ``[(0, -oo, 0), (-h^2, 0, 1), (-1, 1, oo)]``.
+    """
+    w = rs.w
+    vv = sp.Symbol("v_min", real=True)
+    cost_f = (vv - w)**2 / (2 * chi)
+    inactive, active = cost_f.subs(vv, 0), cost_f.subs(vv, w) + cost
+    (jump,) = [r for r in sp.solve(sp.Eq(inactive, active), w) if r.is_positive]
+    if cost == 1:
+        ref, _ = rs.moreau_envelope(w, chi)
+        assert sp.simplify(jump - ref[2][1]) == 0, "boundary disagrees with derive.rs.moreau_envelope"
+    pieces_w = [(sp.Integer(0), -sp.oo, sp.Integer(0)), (-inactive, sp.Integer(0), jump), (-active, jump, sp.oo)]
+    scale = sp.sqrt(2 * chi)
+    return tuple((sp.simplify(e.subs(w, scale * h)), sp.simplify(lo / scale), sp.simplify(hi / scale))
+                 for e, lo, hi in pieces_w)
+
+
+def boundary():
+    """F_k(h) as one Piecewise (left-closed pieces)."""
+    pcs = boundary_pieces()
+    return sp.Piecewise(*[(e, h < hi) for e, _, hi in pcs[:-1]], (pcs[-1][0], True))
+
+
+def breakpoints():
+    """Interior piece ends of F_k in h: (0, 1).  chi-free, which is the point of the rescaling."""
+    pcs = boundary_pieces()
+    return tuple(hi for _, _, hi in pcs[:-1])
+
+
+def estar_pieces():
+    """-d F_k^lambda/d lambda at lambda = 1, piece by piece: the indicator of the active piece (h > 1)."""
+    pcs = boundary_pieces(lam)
+    return tuple(sp.simplify(-sp.diff(e, lam).subs(lam, 1)) for e, _, _ in pcs)
+
+
+# --------------------------------------------------------------------------------- last backward step
+
+class erfc(sp.erfc):
+    """erfc without SymPy's automatic ``erfc(-u) -> 2 - erfc(u)``, which would bring back exactly the cancellation
+    that the branches of :func:`erf_difference` and the tails of :func:`last_level_average` avoid.  Same name as
+    SymPy's erfc, so every printer emits the library erfc."""
+
+    @classmethod
+    def eval(cls, arg):
+        return None
+
+
+def tail(u):
+    """P(z > u) = erfc(u/sqrt2)/2 for a standard Gaussian z, never rewritten as 1 - P(z < u)."""
+    return erfc(u / sp.sqrt(2)) / 2
+
+
+def erf_difference(lo, hi):
+    """erf(hi) - erf(lo) for lo <= hi without cancellation: a difference of two small erfc's on either side.
+
+    Each branch equals erf(hi) - erf(lo) identically (checked in :func:`check_last_level`).
+    """
+    return sp.Piecewise((erfc(lo) - erfc(hi), lo > 0),
+                        (erfc(-hi) - erfc(-lo), hi < 0),
+                        (2 - erfc(hi) - erfc(-lo), True))
+
+
+@lru_cache(maxsize=None)
+def _middle_integral():
+    """E_z[exp(x F_k(h + s z)) 1{middle piece}] = int_0^1 exp(-x t^2) gamma_{s^2}(t - h) dt by SymPy.
+
+    SymPy does ``int exp(-a t^2 + b t) dt`` for generic a > 0, b (it cannot do the specific form directly);
+    a, b and the constant are read off the exponent.  Returns (coefficient K, erf argument lo, erf argument hi,
+    generic antiderivative, substitution) with the integral = K (erf(hi) - erf(lo)).
+    """
+    _, (e1, lo1, hi1), _ = boundary_pieces()
+    a, b = sp.Symbol("a", positive=True), sp.Symbol("b", real=True)
+    lo_s, hi_s = sp.Symbol("lo", real=True), sp.Symbol("hi", real=True)
+    poly = sp.Poly(sp.expand(x * e1.subs(h, t) - (t - h)**2 / (2 * s**2)), t)
+    a_v, b_v, c_v = -poly.coeff_monomial(t**2), poly.coeff_monomial(t), poly.coeff_monomial(1)
+    generic = sp.integrate(sp.exp(-a * t**2 + b * t), (t, lo_s, hi_s))
+    (u_hi,) = [e.args[0] for e in generic.atoms(sp.erf) if e.has(hi_s)]
+    (u_lo,) = [e.args[0] for e in generic.atoms(sp.erf) if e.has(lo_s)]
+    coeff = sp.collect(sp.expand(generic), sp.erf(u_hi), evaluate=False)[sp.erf(u_hi)]
+    assert sp.simplify(generic - coeff * (sp.erf(u_hi) - sp.erf(u_lo))) == 0
+    sub = {a: a_v, b: b_v, lo_s: lo1, hi_s: hi1}
+    K = sp.simplify(sp.powsimp(coeff.subs(sub) * sp.exp(c_v) / sp.sqrt(2 * sp.pi * s**2), force=True))
+    return K, sp.simplify(u_lo.subs(sub)), sp.simplify(u_hi.subs(sub)), generic, sub
+
+
+@lru_cache(maxsize=None)
+def _outer_pieces():
+    """The outer pieces of E_z exp(x F_k(h + s z)) (F_k constant there): SymPy's integral and the tail form."""
+    (e0, lo0, hi0), _, (e2, lo2, hi2) = boundary_pieces()
+    z = sp.Symbol("z", real=True)
+    integrated = sum(integrate_gaussian(sp.exp(x * e), [(sp.exp(x * e), (lo - h) / s, (hi - h) / s)], z)
+                     for e, lo, hi in ((e0, lo0, hi0), (e2, lo2, hi2)))
+    stable = sp.exp(x * e0) * tail((h - hi0) / s) + sp.exp(x * e2) * tail((lo2 - h) / s)
+    return integrated, stable
+
+
+@lru_cache(maxsize=None)
+def last_level_average():
+    """n(h; x, s) = E_z exp(x F_k(h + s z)) in closed form: outer pieces as Gaussian tails, the middle piece as
+    K (erf(hi) - erf(lo)) with the cancellation-free difference."""
+    _, stable = _outer_pieces()
+    K, u_lo, u_hi, _, _ = _middle_integral()
+    return stable + K * erf_difference(u_lo, u_hi)
+
+
+def last_level():
+    """F_{k-1}(h) = (1/x) log E_z exp(x F_k(h + s z)), s^2 = dq_k/(2 chi) (MATH.md §4.2, i = k-1)."""
+    return sp.log(last_level_average()) / x
+
+
+def check_last_level(points=((-1.5, 2, 1 / 3), (0.5, 3.5, 0.2), (2.5, 10, 1), (0.9, 0.01, 3), (6, 15, 0.05),
+                             (-4, 15, 0.5))):
+    """Checks of the closed form: SymPy's antiderivative differentiates back to the integrand; every branch of
+    erf_difference equals erf(hi) - erf(lo); the tail form of the outer pieces equals SymPy's integral; and n(h)
+    equals a direct numerical Gaussian average at 50 digits.  Returns the largest relative deviation of the last."""
+    import mpmath
+
+    K, u_lo, u_hi, generic, _ = _middle_integral()
+    a, b = sp.Symbol("a", positive=True), sp.Symbol("b", real=True)
+    hi_s = [u for u in generic.free_symbols if u.name == "hi"][0]
+    assert sp.simplify(sp.diff(generic, hi_s) - sp.exp(-a * hi_s**2 + b * hi_s)) == 0
+    lo_s, hi_s = sp.symbols("lo hi", real=True)
+    for branch, _ in erf_difference(lo_s, hi_s).args:
+        assert sp.simplify(branch.rewrite(sp.erf) - (sp.erf(hi_s) - sp.erf(lo_s))) == 0
+    integrated, stable = _outer_pieces()
+    assert sp.simplify((integrated - stable).rewrite(sp.erf)) == 0
+    fk = sp.lambdify(h, boundary(), "mpmath")
+    n_expr = sp.lambdify((h, x, s), last_level_average(), "mpmath")
+    worst = 0
+    with mpmath.workdps(50):
+        for hv, xv, sv in points:
+            hv, xv, sv = mpmath.mpf(hv), mpmath.mpf(xv), mpmath.mpf(sv)
+            f = lambda zz: mpmath.exp(xv * fk(hv + sv * zz)) * mpmath.npdf(zz)  # noqa: E731
+            cuts = sorted({-mpmath.inf, (0 - hv) / sv, (1 - hv) / sv, mpmath.mpf(0), mpmath.inf})
+            direct = mpmath.quad(f, cuts)
+            worst = max(worst, abs(n_expr(hv, xv, sv) / direct - 1))
+    return float(worst)
+
+
+# ----------------------------------------------------------------------------------------- entropic part
+
+def entropic(qs, chi_s, xs):
+    """-(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})] for explicit symbols q_0..q_{k-1} (q_k = 1)."""
+    k = len(xs)
+    qq = list(qs) + [sp.Integer(1)]
+    Ls = [None] * (k + 1)
+    Ls[k] = chi_s
+    for i in range(k - 1, -1, -1):
+        Ls[i] = Ls[i + 1] + L_increment().subs({x: xs[i], dq: qq[i + 1] - qq[i]})
+    return (entropy_first().subs({q0: qq[0], L: Ls[0]})
+            + sum(entropy_term().subs({L: Ls[i], Ln: Ls[i + 1], x: xs[i]}) for i in range(k))), Ls
+
+
+def L_increment():
+    """L_i - L_{i+1} = x_i dq_{i+1} (the limit of beta lambda_i, MATH.md §4.1)."""
+    return x * dq
+
+
+def entropy_first():
+    return -q0 / (2 * L)
+
+
+def entropy_term():
+    return -sp.log(L / Ln) / (2 * x)
+
+
+def G_first():
+    """G_0 = q_0/L_0^2: -2/x_0 d(entropic)/dq_0 at one level (checked for k = 1..4)."""
+    return q0 / L**2
+
+
+def G_increment():
+    """G_i - G_{i-1} = dq_i/(L_{i-1} L_i) (checked for k = 1..4 by :func:`check_entropic_gradient`)."""
+    return dq / (Lp * L)
+
+
+def check_entropic_gradient(kmax=4):
+    """For k = 1..kmax: -2 d ent/dq_j = (x_j - x_{j-1}) G_j (x_{-1} = 0) and 2 d ent/dchi = G_k, with G built
+    from :func:`G_first` and :func:`G_increment`.  Raises AssertionError otherwise; returns the k's checked."""
+    for k in range(1, kmax + 1):
+        qs = sp.symbols(f"q0:{k}", positive=True)
+        xs = sp.symbols(f"x0:{k}", positive=True)
+        chi_s = sp.Symbol("chi", positive=True)
+        ent, Ls = entropic(qs, chi_s, xs)
+        qq = list(qs) + [sp.Integer(1)]
+        G = [G_first().subs({q0: qq[0], L: Ls[0]})]
+        for i in range(1, k + 1):
+            G.append(G[-1] + G_increment().subs({dq: qq[i] - qq[i - 1], Lp: Ls[i - 1], L: Ls[i]}))
+        for j in range(k):
+            dx = xs[j] - (xs[j - 1] if j else 0)
+            assert sp.simplify(-2 * sp.diff(ent, qs[j]) - dx * G[j]) == 0, (k, j)
+        assert sp.simplify(2 * sp.diff(ent, chi_s) - G[k]) == 0, (k, "chi")
+    return list(range(1, kmax + 1))
+
+
+def lambda_first():
+    """lambda_0 from G_0 = Qhat_0 at the current q_0 (positive root): sqrt(q_0/Qhat_0)."""
+    sols = [r for r in sp.solve(sp.Eq(G_first(), Qh0), L) if r.is_positive is not False]
+    (sol,) = sols
+    return sp.simplify(sol)
+
+
+def inv_lambda_increment():
+    """1/lambda_i - 1/lambda_{i-1} from G_i - G_{i-1} = Qhat_i - Qhat_{i-1} with dq_i = (lambda_{i-1}-lambda_i)/x_{i-1}.
+
+    SymPy solves the increment equation for lambda_i; the result is returned as the increment of 1/lambda.
+    """
+    eq = sp.Eq(G_increment().subs(dq, dq_from_lambda().subs({L: Lp, Ln: L})), dQ)
+    (sol,) = sp.solve(eq, L)
+    return sp.simplify(1 / sol - 1 / Lp)
+
+
+def dq_from_lambda():
+    """dq_{i+1} = (lambda_i - lambda_{i+1})/x_i: L_increment solved for dq."""
+    (sol,) = sp.solve(sp.Eq(L - Ln, L_increment()), dq)
+    return sol
+
+
+def chi_rhs():
+    """Right side of the authors' chi equation G_k(chi) = Qhat_k(chi) (MATH.md §4.5 step 5): the level-k density
+    held fixed in w, so Qhat_k = alpha E[(dF_k/dw)^2] scales as chi^(-1/2) at fixed P_k(h) (typed by hand)."""
+    return Qk * sp.sqrt(chi_old / chi)
+
+
+# ------------------------------------------------------------------------------------- pointwise pieces
+
+def step_variance():
+    """Variance in h of a Gaussian step of variance dq in w = sqrt(2 chi) h."""
+    return dq / (2 * chi)
+
+
+def gauss_multiplier():
+    """Fourier transform of gamma_v at frequency nu (cycles per unit h), by SymPy: exp(-2 pi^2 v nu^2)."""
+    vv = sp.Symbol("v", positive=True)
+    dens = sp.exp(-t**2 / (2 * vv)) / sp.sqrt(2 * sp.pi * vv)
+    return sp.fourier_transform(dens, t, nu).subs(vv, v)
+
+
+EL, ER = sp.Symbol("EL", real=True), sp.Symbol("ER", real=True)
+centre = sp.Symbol("c", real=True)
+tau2 = sp.Symbol("tau2", positive=True)
+
+
+def step_background():
+    """Gaussian step ``ER + (EL - ER) P(z > (h - c)/tau)`` between the limits EL (h -> -oo) and ER (h -> +oo).
+
+    Subtracted from ``exp(x F_{i+1})`` before the periodic FFT convolution (the function tends to different
+    limits at the two ends of the window; without the subtraction the periodic extension jumps and the
+    band-limited interpolant rings over the whole window).  Its convolution with gamma_v is the same step with
+    ``tau2 -> tau2 + v`` (:func:`check_step_background`), added back exactly.
+    """
+    return ER + (EL - ER) * tail((h - centre) / sp.sqrt(tau2))
+
+
+def check_step_background():
+    """The h-derivative of the step is -(EL - ER) gamma_{tau2}(h - c); the Fourier transform of gamma_{tau2}
+    times the multiplier of gamma_v is the transform of gamma_{tau2 + v}: so convolving the step with gamma_v
+    widens tau2 by v (limits unchanged).  Returns True or raises AssertionError."""
+    vv, tt = sp.Symbol("v", positive=True), sp.Symbol("tau2", positive=True)
+    step = step_background().subs(tau2, tt)
+    dens = lambda var: sp.exp(-(h - centre)**2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)  # noqa: E731
+    assert sp.simplify(sp.diff(step, h) + (EL - ER) * dens(tt)) == 0
+    ft = lambda var: sp.fourier_transform(dens(var).subs(centre, 0), h, nu)  # noqa: E731
+    assert sp.simplify(ft(tt) * gauss_multiplier().subs(v, vv) - ft(tt + vv)) == 0
+    return True
+
+
+def density0():
+    """p_0(h) = gamma_{v_0}(h), v_0 = q_0/(2 chi)."""
+    return sp.exp(-h**2 / (2 * v)) / sp.sqrt(2 * sp.pi * v)
+
+
+def exp_tilt():
+    """exp(x (F - m)): the shifted exponential of the backward step and of the forward tilt."""
+    return sp.exp(x * (F - m))
+
+
+def log_step():
+    """F = m + log(C)/x: the backward step after the Gaussian average C of exp(x (F_{i+1} - m))."""
+    return m + sp.log(sp.Max(C, FLOOR)) / x
+
+
+def log_step_dh():
+    """dF/dh of the log step, by differentiating m + log(C(h))/x (C above the floor)."""
+    Cf = sp.Function("Cf")(h)
+    d = sp.diff((m + sp.log(Cf) / x), h)
+    return d.subs(sp.Derivative(Cf, h), dC).subs(Cf, sp.Max(C, FLOOR))
+
+
+def forward_step():
+    """p_{i+1} = exp(x_i (F_{i+1} - m)) g, g the convolution of p_i exp(-x_i (F_i - m)) (MATH.md §4.4)."""
+    return exp_tilt().subs(F, Fn) * g
+
+
+def untilt():
+    """p_i exp(-x_i (F_i - m)): the function the forward step convolves."""
+    return p / exp_tilt()
+
+
+def qhat_integrand(dFdh=dF):
+    """Integrand of Qhat_i = alpha E_{p_i}[(dF_i/dw)^2] in h: SymPy's chain rule for F(w/sqrt(2 chi))."""
+    w = rs.w
+    dFdw = sp.diff(sp.Function("Fh")(w / sp.sqrt(2 * chi)), w)
+    dFdw = dFdw.xreplace({d: dFdh for d in dFdw.atoms(sp.Subs)})
+    return sp.simplify(alpha * p * dFdw**2)
+
+
+def energetic_integrand():
+    """-alpha p_0 F_0: the energetic term of (FRSB-e) as an integral over h."""
+    return -alpha * p * F
+
+
+def kernels():
+    """Generated kernels of the FRSB solver (elementwise over the h grid, or over the levels)."""
+    pcs = boundary_pieces()
+    Fk = boundary()
+    last = last_level()
+    ks = [
+        Kernel("frsb_boundary", (h,), Fk, "F_k(h) = g_chi(sqrt(2 chi) h) (MATH.md §4.2)."),
+        Kernel("frsb_boundary_dh", (h,), sp.diff(Fk, h), "dF_k/dh."),
+        Kernel("frsb_last_level", (h, x, s), last,
+               "F_{k-1}(h) = (1/x) log E_z exp(x F_k(h + s z)), closed form (s^2 = dq_k/(2chi))."),
+        Kernel("frsb_last_level_dh", (h, x, s), sp.diff(last, h), "dF_{k-1}/dh of the closed form."),
+        Kernel("frsb_step_variance", (dq, chi), step_variance(), "Variance dq/(2 chi) in h of a step dq in w."),
+        Kernel("frsb_gauss_multiplier", (nu, v), gauss_multiplier(),
+               "Fourier multiplier of the convolution with gamma_v (SymPy's Fourier transform)."),
+        Kernel("frsb_step_background", (h, EL, ER, centre, tau2), step_background(),
+               "Gaussian step between EL and ER (subtracted before, and added back after, a convolution)."),
+        Kernel("frsb_step_background_dh", (h, EL, ER, centre, tau2), sp.diff(step_background(), h),
+               "h-derivative of frsb_step_background."),
+        Kernel("frsb_density0", (h, v), density0(), "p_0(h) = gamma_{q_0/(2chi)}(h) (MATH.md §4.4)."),
+        Kernel("frsb_exp_tilt", (F, x, m), exp_tilt(), "exp(x (F - m)) (MATH.md §4.8 overflow shift)."),
+        Kernel("frsb_log_step", (C, x, m), log_step(), "F_i = m + log(C)/x (backward log-step, floored C)."),
+        Kernel("frsb_log_step_dh", (C, dC, x), log_step_dh(), "dF_i/dh = C'/(x C) of the log-step.", arrays=2),
+        Kernel("frsb_forward_step", (g, Fn, x, m), forward_step(),
+               "p_{i+1} = exp(x_i (F_{i+1} - m)) g (MATH.md §4.4).", arrays=2),
+        Kernel("frsb_untilt", (p, F, x, m), untilt(), "p_i exp(-x_i (F_i - m)) (MATH.md §4.4).", arrays=2),
+        Kernel("frsb_qhat_integrand", (p, dF, alpha, chi), qhat_integrand(),
+               "alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (MATH.md §4.5).", arrays=2),
+        Kernel("frsb_energetic_integrand", (p, F, alpha), energetic_integrand(),
+               "-alpha p_0 F_0: integrand of the energetic term of (FRSB-e).", arrays=2),
+        # levels (small arrays over i)
+        Kernel("frsb_L_increment", (x, dq), L_increment(), "x_i dq_{i+1} = L_i - L_{i+1}.", arrays=2),
+        Kernel("frsb_entropy_first", (q0, L), entropy_first(), "-(1/2) q_0/L_0 of (FRSB-e)."),
+        Kernel("frsb_entropy_term", (L, Ln, x), entropy_term(), "-(1/(2x_i)) log(L_i/L_{i+1}) of (FRSB-e).",
+               arrays=3),
+        Kernel("frsb_G_first", (q0, L), G_first(), "G_0 = q_0/L_0^2 of (S_i)."),
+        Kernel("frsb_G_increment", (dq, Lp, L), G_increment(), "G_i - G_{i-1} = dq_i/(L_{i-1} L_i) of (S_i).",
+               arrays=3),
+        Kernel("frsb_lambda_first", (q0, Qh0), lambda_first(), "lambda_0 = sqrt(q_0/Qhat_0) (MATH.md §4.5 1)."),
+        Kernel("frsb_inv_lambda_increment", (x, dQ), inv_lambda_increment(),
+               "1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (MATH.md §4.5 2).", arrays=2),
+        Kernel("frsb_dq_from_lambda", (L, Ln, x), dq_from_lambda(),
+               "dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (MATH.md §4.5 3).", arrays=3),
+        Kernel("frsb_chi_rhs", (Qk, chi_old, chi), chi_rhs(),
+               "Qhat_k at chi with P_k fixed in w (MATH.md §4.5 5): the chi equation is G_k(chi) = this."),
+    ]
+    for j, bp in enumerate(breakpoints()):
+        ks.append(Kernel(f"frsb_breakpoint{j}", (chi,), bp, f"Piece end {j} of F_k in h (chi-free)."))
+    for j, ((e, _, _), est) in enumerate(zip(pcs, estar_pieces())):
+        ks += [
+            Kernel(f"frsb_last_density_piece{j}", (g, h, x, m), forward_step().subs(Fn, e),
+                   f"p_k on piece {j} of F_k: exp(x_{{k-1}} (F_k - m)) g.", arrays=2),
+            Kernel(f"frsb_qhat_last_piece{j}", (p, h, alpha, chi), qhat_integrand(sp.diff(e, h)),
+                   f"Integrand of Qhat_k on piece {j}: alpha/(2chi) p_k (dF_k/dh)^2.", arrays=2),
+            Kernel(f"frsb_estar_piece{j}", (p, h, alpha), alpha * p * est,
+                   f"Integrand of estar on piece {j}: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6).", arrays=2),
+        ]
+    return ks

@@ -1,0 +1,204 @@
+"""alpha scans: the same numbers on every executor (serial, process pool, Dask), warm-start chains, and resuming
+an interrupted or killed scan without recomputing what is stored.
+
+The warm-started test method ``fake-warm`` is this module's ``energy``: it logs every call to a file and can be
+told (by a file in its ``control`` directory, which works across processes) to fail or die at one alpha."""
+import concurrent.futures as cf
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numerics
+from numerics import cli, validate
+from numerics import store as store_mod
+from numerics.methods import METHODS, Method
+from numerics.results import ConvergenceError, EnergyResult
+from numerics.scan import ScanResult, grid, scan
+
+
+def energy(alpha, *, control="", scale=1.0, init=None, progress=False):
+    """Test method: e = scale * alpha^2; diagnostics name the alpha it was warm-started from."""
+    a = validate.alpha(alpha)
+    d = Path(control)
+    with open(d / "log", "a") as f:
+        f.write(json.dumps([a, None if init is None else float(init.alpha)]) + "\n")
+    for what in ("exit", "interrupt", "fail"):
+        p = d / what
+        if p.exists() and float(p.read_text()) == a:
+            if what == "exit":
+                p.unlink()
+                os._exit(3)
+            if what == "interrupt":
+                p.unlink()
+                raise KeyboardInterrupt
+            raise ConvergenceError(f"fake solver stuck at alpha={a}", {"alpha": a})
+    return EnergyResult("fake-warm", a, scale * a * a, 1e-12, "exact (test method)", {"scale": scale},
+                        {"init_alpha": None if init is None else float(init.alpha)})
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("INJECTIVITY_CACHE", str(tmp_path / "default-store"))
+    monkeypatch.setitem(METHODS, "fake-warm", Method(__name__, "warm-started test method", None))
+
+
+@pytest.fixture
+def control(tmp_path):
+    d = tmp_path / "control"
+    d.mkdir()
+    return d
+
+
+def calls(control):
+    p = control / "log"
+    return [tuple(json.loads(line)) for line in p.read_text().splitlines()] if p.exists() else []
+
+
+ALPHAS = grid(2.5, 8.0, 12)
+
+
+def test_rs_scan_matches_energy_on_serial_pool_and_threads():
+    direct = [numerics.energy("rs", a) for a in ALPHAS]
+    runs = {"serial": scan("rs", ALPHAS, "serial", store=False),
+            "process pool": scan("rs", ALPHAS, store=False, blocks=3)}
+    with cf.ThreadPoolExecutor(2) as ex:
+        runs["threads"] = scan("rs", ALPHAS[::-1] + ALPHAS[:2], ex, store=False)  # unsorted, duplicates
+    for name, s in runs.items():
+        assert isinstance(s, ScanResult) and list(s.alphas) == ALPHAS and s.computed == len(ALPHAS), name
+        assert [r.energy for r in s.results] == [r.energy for r in direct], name
+        assert np.array_equal(s.errors, [r.error for r in direct]) and not s.failures, name
+
+
+def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    serial = scan("rs", ALPHAS, "serial", store=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+        s = scan("rs", ALPHAS, client.get_executor(), store=tmp_path / "s", blocks=4)
+        assert s.computed == len(ALPHAS)
+        again = scan("rs", ALPHAS, client.get_executor(), store=tmp_path / "s")
+    assert [r.energy for r in s.results] == [r.energy for r in serial.results]
+    assert again.computed == 0 and again.from_store == len(ALPHAS)
+    assert len(list((tmp_path / "s").rglob("*.json"))) == len(ALPHAS)  # saved by the workers
+
+
+def test_warm_start_chains_follow_the_blocks(control):
+    al = [3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    s = scan("fake-warm", al, "serial", store=False, blocks=2, control=str(control))
+    assert [r.diagnostics["init_alpha"] for r in s.results] == [None, 3.0, 4.0, None, 6.0, 7.0]
+    assert np.array_equal(s.energies, np.array(al) ** 2)
+    pool = scan("fake-warm", al, store=False, blocks=2, control=str(control))  # process pool: same chains
+    assert [r.diagnostics for r in pool.results] == [r.diagnostics for r in s.results]
+    assert pool.params == {"control": str(control), "scale": 1.0}
+
+
+def test_interrupted_scan_recomputes_only_what_is_missing(tmp_path, control):
+    al = grid(3.0, 8.0, 11)
+    st = tmp_path / "store"
+    (control / "interrupt").write_text(repr(al[6]))
+    with pytest.raises(KeyboardInterrupt):
+        scan("fake-warm", al, "serial", store=st, blocks=2, control=str(control))
+    first = calls(control)
+    assert [a for a, _ in first] == al[:7]  # block 0 = al[:6] finished, block 1 interrupted at its 2nd point
+    s = scan("fake-warm", al, "serial", store=st, blocks=2, control=str(control))
+    second = calls(control)[len(first):]
+    assert [a for a, _ in second] == al[6:] and s.computed == 5 and s.from_store == 6
+    # the resumed point starts from the stored neighbour, exactly as in an uninterrupted scan
+    clean = scan("fake-warm", al, "serial", store=False, blocks=2, control=str(control))
+    assert [r.diagnostics for r in s.results] == [r.diagnostics for r in clean.results]
+    assert scan("fake-warm", al, "serial", store=st, blocks=2, control=str(control)).computed == 0
+
+
+def test_killed_worker_process_then_rerun_computes_only_the_rest(tmp_path, control):
+    al = grid(3.0, 8.0, 10)
+    st = tmp_path / "store"
+    (control / "exit").write_text(repr(al[7]))
+    with pytest.raises(cf.process.BrokenProcessPool):
+        scan("fake-warm", al, store=st, blocks=2, control=str(control))
+    stored = len(list(st.rglob("*.json")))
+    assert 2 <= stored < len(al)  # al[5], al[6] at least were saved before the crash at al[7]
+    n_before = len(calls(control))
+    s = scan("fake-warm", al, store=st, blocks=2, control=str(control))
+    redone = [a for a, _ in calls(control)[n_before:]]
+    assert s.computed == len(redone) == len(al) - stored and al[7] in redone
+    assert s.from_store == stored and np.array_equal(s.energies, np.array(al) ** 2)
+
+
+def test_solver_failures_are_skipped_or_raised(tmp_path, control):
+    al = [4.0, 5.0, 6.0, 7.0]
+    (control / "fail").write_text("6.0")
+    with pytest.raises(ConvergenceError, match="stuck at alpha=6.0"):
+        scan("fake-warm", al, "serial", store=False, blocks=1, control=str(control))
+    s = scan("fake-warm", al, "serial", store=tmp_path / "s", blocks=1, on_error="skip", control=str(control))
+    assert list(s.failures) == [6.0] and "stuck" in s.failures[6.0] and s.results[2] is None
+    assert np.isnan(s.energies[2]) and np.array_equal(s.energies[[0, 1, 3]], [16.0, 25.0, 49.0])
+    assert s.results[3].diagnostics["init_alpha"] == 5.0  # warm start from the last good point
+    assert s.rows()[2]["failure"] == s.failures[6.0]
+    (control / "fail").unlink()
+    again = scan("fake-warm", al, "serial", store=tmp_path / "s", blocks=1, control=str(control))
+    assert again.computed == 1 and again.energies[2] == 36.0  # failures are not stored
+
+
+def test_default_store_is_used_and_params_are_part_of_the_key(tmp_path, control):
+    s = scan("fake-warm", [4.0, 5.0], "serial", control=str(control))
+    assert s.computed == 2 and len(list((tmp_path / "default-store").rglob("*.json"))) == 2
+    assert scan("fake-warm", [4.0, 5.0], "serial", control=str(control)).computed == 0
+    t = scan("fake-warm", [4.0, 5.0], "serial", control=str(control), scale=2)
+    assert t.computed == 2 and np.array_equal(t.energies, [32.0, 50.0])
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="unknown method"):
+        scan("nope", [1.0])
+    with pytest.raises(ValueError, match="has no energy"):
+        scan("dat", [6.0])
+    with pytest.raises(ValueError, match="empty"):
+        scan("rs", [])
+    with pytest.raises(ValueError, match="finite"):
+        scan("rs", [3.0, float("nan")])
+    with pytest.raises(TypeError, match="real number"):
+        scan("rs", ["3"])
+    with pytest.raises(TypeError, match="sequence"):
+        scan("rs", 3.0)
+    with pytest.raises(TypeError, match="unknown parameter"):
+        scan("rs", [3.0], k=3)
+    with pytest.raises(TypeError, match="init"):
+        scan("fake-warm", [3.0], init=None)
+    with pytest.raises(ValueError, match="blocks"):
+        scan("rs", [3.0], blocks=0)
+    with pytest.raises(ValueError, match="on_error"):
+        scan("rs", [3.0], on_error="ignore")
+    with pytest.raises(TypeError, match="executor"):
+        scan("rs", [3.0], executor="threads")
+    with pytest.raises(ValueError, match="alpha"):
+        scan("rs", [-1.0], "serial", store=False)
+    with pytest.raises(ValueError, match="alpha_max"):
+        grid(3.0, 2.0, 4)
+
+
+def test_cli_scan_json_csv_and_resume(tmp_path, capsys):
+    args = ["scan", "rs", "--alpha-min", "3", "--alpha-max", "7", "--num", "5", "--cache-dir", str(tmp_path / "c")]
+    assert cli.main(args + ["--json", "--serial"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["computed"] == 5 and [p["alpha"] for p in out["points"]] == [3.0, 4.0, 5.0, 6.0, 7.0]
+    assert float(out["points"][3]["energy"]) == pytest.approx(0.631492135224, abs=1e-12)
+    assert out["params"] == {"digits": None}
+    csv_path = tmp_path / "e.csv"
+    assert cli.main(args + ["--csv", str(csv_path), "--workers", "2"]) == 0
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "alpha,energy,error,error_method,failure" and len(lines) == 6
+    assert "0 computed, 5 from the store" in capsys.readouterr().err
+    assert cli.main(args + ["--serial", "--digits", "20"]) == 0
+    table = capsys.readouterr().out
+    assert "0.63149213522382139957" in table
+    assert cli.main(args + ["--bogus", "1"]) == 2
+    assert "unknown parameter" in capsys.readouterr().err
+    assert cli.main(["scan", "rs", "--alpha-min", "3", "--alpha-max", "2", "--num", "3"]) == 2
+
+
+def test_progress_bar_runs(capsys):
+    s = scan("rs", [3.0, 4.0], "serial", store=False, progress=True)
+    assert s.computed == 2 and "scan rs" in capsys.readouterr().err
