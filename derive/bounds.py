@@ -33,7 +33,8 @@ nn = sp.Symbol("n", positive=True)                     # the large parameter (in
 p = sp.Symbol("p", positive=True)                      # fraction r/M of the dominant binomial
 y = sp.Symbol("y", positive=True)                      # alpha - 1 (second parametrisation of the union rate)
 u = sp.Symbol("u", positive=True)                      # Chernoff parameter of the Gordon width
-m_, n_, j_, kk = sp.symbols("m n j k", integer=True, positive=True)
+m_, n_, kk = sp.symbols("m n k", integer=True, positive=True)
+j_ = sp.Symbol("j", integer=True, nonnegative=True)
 PROBE = {p: sp.Rational(1, 3), y: 2, u: sp.Rational(1, 2), alpha: 10}
 """A point inside the domain of every kernel (0 < p < 1, y > 0, 0 < u < 1, alpha > 2)."""
 

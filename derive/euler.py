@@ -102,11 +102,13 @@ def face_parts():
     (binom,) = reduced.atoms(sp.binomial)
     reduced = reduced.xreplace({binom: c})
     pow2 = [f for f in sp.Mul.make_args(reduced) if f.is_Pow and f.base == 2]
-    normalisation = 1 / sp.Mul(*pow2).subs(k, 0)     # the largest power of 2 dividing any term is at k = 0
-    term = sp.powsimp(sp.expand_power_exp(reduced * normalisation))
-    if any(not (p.exp.is_polynomial(k, n) and p.exp.subs(n, k + 1).is_nonnegative) for p in term.atoms(sp.Pow)):
-        raise AssertionError(f"face term {term} has a power that is not an integer for 0 <= k <= n - 1")
     (lims,) = face_sum().limits
+    normalisation = 1 / sp.Mul(*pow2).subs(k, lims[1])   # the largest denominator 2^{m-k-1}: at the first k
+    term = sp.powsimp(sp.expand_power_exp(reduced * normalisation))
+    for pw in term.atoms(sp.Pow):                         # exponents linear in k, >= 0 at both ends: integers
+        if not (pw.exp.is_polynomial(k) and sp.degree(pw.exp, k) <= 1
+                and all(pw.exp.subs(k, e).is_nonnegative for e in lims[1:])):
+            raise AssertionError(f"face term {term}: {pw} is not an integer for k in {lims[1:]}")
     return {
         "binomial": binom.args,
         "sums": [(s.function.args[0], s.limits[0][2]) for s in sums],

@@ -253,12 +253,7 @@ def zero_temperature():
     cols = ORDER + (alpha,)
     grad = [sp.diff(pot, v) for v in ORDER]
     estar = sp.diff(pot, lam)
-    # fixed-point form (§3.4-3.5): e = S + E, S the entropic term
     ent = entropic_zero_temperature()
-    D = chi + c * (1 - q0)
-    a0_rhs = sp.factor(-2 / c * sp.diff(ent, q0))     # stationarity in q0:  A0 = a0_rhs
-    a1_rhs = sp.factor(2 * sp.diff(ent, chi))         # stationarity in chi: A1 = a1_rhs
-    cubic, chi_update = _fixed_point_elimination(a0_rhs, a1_rhs, D)
     return {
         "n": tilted_partition().subs(lam, 1),
         "potential": _derived(pot),
@@ -270,11 +265,22 @@ def zero_temperature():
         "dpot_dalpha": _derived(sp.diff(pot, alpha)),
         "A0": _derived(2 / c * sp.diff(pot - ent, q0)),
         "A1": _derived(-2 * sp.diff(pot - ent, chi)),
-        "A0_rhs": a0_rhs,
-        "A1_rhs": a1_rhs,
-        "cubic": cubic,
-        "chi_update": chi_update,
+        **fixed_point_form(),
     }
+
+
+@lru_cache(maxsize=None)
+def fixed_point_form():
+    """MATH.md §3.4-3.5 from the potential e = S + E (S the entropic term, E = -(alpha/c) E_xi log n).
+
+    With A0 := (2/c) dE/dq0 and A1 := -2 dE/dchi, the stationarity equations read A0 = A0_rhs, A1 = A1_rhs
+    (SymPy differentiates S); eliminating chi gives the cubic for q0 and the chi update.
+    """
+    ent = entropic_zero_temperature()
+    a0_rhs = sp.factor(-2 / c * sp.diff(ent, q0))     # de/dq0 = 0  <=>  A0 = a0_rhs
+    a1_rhs = sp.factor(2 * sp.diff(ent, chi))         # de/dchi = 0 <=>  A1 = a1_rhs
+    cubic, chi_update = _fixed_point_elimination(a0_rhs, a1_rhs, chi + c * (1 - q0))
+    return {"A0_rhs": a0_rhs, "A1_rhs": a1_rhs, "cubic": cubic, "chi_update": chi_update}
 
 
 def _fixed_point_elimination(a0_rhs, a1_rhs, D):

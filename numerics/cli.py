@@ -95,9 +95,9 @@ def run_all(as_json: bool) -> int:
     if as_json:
         print(json.dumps([r.to_dict() for _, _, r, _ in rows]))
         return 0
-    print(f"{'method':<10} {'alpha_inj':<22} {'error':>9} {'time':>8}  description")
+    print(f"{'method':<16} {'alpha_inj':<22} {'error':>9} {'time':>8}  description")
     for name, m, r, dt in sorted(rows, key=lambda x: float(x[2].alpha)):
-        print(f"{name:<10} {r.alpha_str:<22} {r.error:9.1e} {dt:7.2f}s  {m.description}")
+        print(f"{name:<16} {r.alpha_str:<22} {r.error:9.1e} {dt:7.2f}s  {m.description}")
     return 0
 
 

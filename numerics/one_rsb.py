@@ -5,26 +5,35 @@ Unknowns x = (q0, chi, c).  Every equation is a derived kernel with one Gaussian
 potential (1RSB-e), its Hessian and alpha column, the two estimators fstar (potential value) and estar
 (= de/dlambda, the tilted fraction of fields beyond sqrt(2 chi)) and the derivatives of estar.
 
-Energy at alpha (double): start as in MATH.md §3.5-3.6 (fixed-point scheme for (q0, chi) at fixed c, c
-scanned by doubling until de/dc changes sign), then Newton on the three stationarity equations with the derived
-Hessian, to round-off.  Threshold: Newton on the 4x4 system {de/dx = 0, estar - 1 = 0} in (q0, chi, c, alpha)
-with the derived Jacobian, started from the energy solution at the RS threshold (an upper bound, computed by
-numerics.rs).  E_xi by the trapezoid rule (quadrature.TrapezoidRule).
+Energy at alpha (double): start as in MATH.md §3.5-3.6 (a few sweeps of the fixed-point scheme for (q0, chi)
+at fixed c, then 2x2 Newton; c scanned by doubling from 1 until de/dc changes sign), then Newton on the three
+stationarity equations with the derived Hessian, to round-off.  Threshold: Newton on the 4x4 system
+{de/dx = 0, estar - 1 = 0} in (q0, chi, c, alpha) with the derived Jacobian, started from the energy solution
+at the RS threshold (an upper bound, computed by numerics.rs).  E_xi by the trapezoid rule, 1200 intervals on
+[-12, 12] (the result does not change at the 1e-15 level between 600 and 4800 intervals).
 
-Error bars (double): the largest of (i) the gap between the two estimators' routes (for the threshold: the
-root of fstar - 1 vs that of estar - 1, which coincide only at the exact stationary point), (ii) the change when
-the solution is recomputed with a second trapezoid rule (different spacing and window), (iii) the last Newton
-step, (iv) a 4-ulp floor.  With ``digits`` the double solution is refined in mpmath (E_xi by Gauss-Legendre) by a
-chord Newton iteration (the double Jacobian reused: each step gains about as many digits as the double Jacobian
-is accurate to, so no mpmath Jacobian is needed); the error bar is the largest of the last step, the estimator
-gap and half a unit in the last requested digit.
+Why the two estimators agree to ~1e-15 here and only to ~1e-6 in the authors' code: fstar and estar coincide
+only at the exact stationary point.  fstar is stationary there, so its error is second order in the distance
+to it, but estar is not: its error is first order.  The authors stop the (q0, chi) fixed point at 1e-7 and
+Brent in c and alpha at xtol 1e-6, which leaves estar off by ~1e-7..1e-6; Newton with the exact derived
+Jacobian solves the stationarity equations to round-off, so both estimators (and the roots of fstar - 1 and
+estar - 1) agree to a few ulp.
+
+Error bars (double): the largest of (i) the gap between the two estimators (for the threshold: the root of
+fstar - 1 vs that of estar - 1), (ii) the change when the solution is recomputed with a second trapezoid rule
+(different spacing and window), (iii) the last Newton step and, for the threshold, |J^-1 F| at the root,
+(iv) a round-off floor.  With ``digits`` the double solution is refined in mpmath (E_xi by Gauss-Legendre) by
+a chord Newton iteration (the double Jacobian reused: each step gains about as many digits as the double
+Jacobian is accurate to, ~12, so no mpmath Jacobian is needed); the error bar is the largest of the
+chord-iteration error bound, the estimator gap, the quadrature error estimate and half a unit in the last
+requested digit.
 
 For alpha <= 2 the energy is returned as 0 exactly (SAT phase, as numerics.rs): there the stationary point
-runs off to c -> infinity, chi -> infinity.
+runs off to c -> infinity, chi -> infinity.  Just above 2 the start becomes fragile (c ~ 150 at alpha = 2.001,
+where it still works; at alpha = 2.0001 the scan in c fails with a ConvergenceError).
 """
 from __future__ import annotations
 
-import math
 import time
 
 import mpmath
@@ -39,29 +48,8 @@ COLUMNS = ORDER + ("alpha",)
 GUARD_DIGITS = 10
 
 
-class NormalisedRule:
-    """A quadrature.TrapezoidRule with its weights rescaled to sum to 1 (so that E_xi[1] = 1 exactly).
-
-    TrapezoidRule takes its step as x[1] - x[0] of a linspace, which is off by up to ~1e-13 relative; every
-    average then carries that factor, and the threshold (whose 4x4 system amplifies residuals ~10x) moves by
-    ~1e-13.  For the Gaussian weight on [-12, 12] the exact trapezoid sum is 1 to ~1e-30, so the rescaling
-    removes the error and changes nothing else.
-    """
-
-    def __init__(self, half_width: float, intervals: int):
-        self.base = quadrature.TrapezoidRule(half_width, intervals)
-        self.half_width, self.intervals = half_width, intervals
-        self._norm = math.fsum(self.base.weights)
-
-    def expect(self, f, *params) -> float:
-        return self.base.expect(f, *params) / self._norm
-
-    def __repr__(self):
-        return f"NormalisedRule({self.half_width}, {self.intervals})"
-
-
-RULE = NormalisedRule(12.0, 1200)
-CHECK_RULE = NormalisedRule(13.0, 1700)
+RULE = quadrature.TrapezoidRule(12.0, 1200)
+CHECK_RULE = quadrature.TrapezoidRule(13.0, 1700)
 """Second rule for the quadrature part of the error bar (other spacing and window)."""
 C_START, C_MAX, C_MIN = 1.0, 1e4, 1e-4
 FIXED_POINT_ITERATIONS = 20
@@ -144,8 +132,9 @@ def valid(x):
     return bool(ok and (len(x) == 3 or x[3] > 2))
 
 
-def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER):
-    """Newton's method with step halving (keeps x valid and the residual from growing).
+def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER, domain=None):
+    """Newton's method with step halving (keeps x in ``domain`` (default :func:`valid`) and the residual from
+    growing).
 
     Converged when the relative step is below tol, or, once below NOISE_STEP, when it no longer shrinks
     (the round-off floor of an ill-conditioned Jacobian, e.g. near alpha = 2).  Returns (x, last relative
@@ -159,7 +148,7 @@ def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER):
         t = 1.0
         while True:
             trial = x - t * dx
-            ft = _finite(F, trial)
+            ft = _finite(F, trial, domain or valid)
             if ft is not None and (np.max(np.abs(ft)) <= 2 * history[-1] or t < 1e-3):
                 break
             t /= 2
@@ -176,10 +165,10 @@ def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER):
                            {"x": x.tolist(), "residuals": history})
 
 
-def _finite(F, x):
+def _finite(F, x, domain):
     """F(x) if x is in the domain and F(x) is finite there, else None (numba raises ZeroDivisionError where a
     kernel underflows to 0/0, e.g. exp(-c) at c ~ 1e3)."""
-    if not valid(x):
+    if not domain(x):
         return None
     try:
         f = F(x)
@@ -189,28 +178,12 @@ def _finite(F, x):
 
 
 def _inner(eq, a, c, q0, chi):
-    """(q0, chi) stationary at fixed c: a few fixed-point sweeps (§3.5), then 2x2 Newton."""
+    """(q0, chi) stationary at fixed c: a few fixed-point sweeps (§3.5), then 2x2 Newton to 1e-9."""
     q0, chi = eq.fixed_point(a, c, q0, chi, FIXED_POINT_ITERATIONS)
-    F = lambda y: eq.grad(a, (y[0], y[1], c))[:2]  # noqa: E731
-    J = lambda y: eq.hessian(a, (y[0], y[1], c))[:2, :2]  # noqa: E731
-    return _newton2(F, J, [q0, chi], a, c)
-
-
-def _newton2(F, J, y0, a, c):
-    """Newton on the (q0, chi) equations at fixed c (domain kept by step halving)."""
-    y = np.array(y0, dtype=float)
-    for _ in range(NEWTON_MAXITER):
-        dy = np.linalg.solve(J(y), F(y))
-        t = 1.0
-        while not valid([y[0] - t * dy[0], y[1] - t * dy[1], c]):
-            t /= 2
-            if t < 1e-6:
-                raise ConvergenceError(f"1-RSB (q0, chi) at alpha={a}, c={c}: Newton leaves the domain",
-                                       {"q0": y[0], "chi": y[1]})
-        y = y - t * dy
-        if np.max(np.abs(t * dy) / np.abs(y)) < 1e-9:
-            return y
-    raise ConvergenceError(f"1-RSB (q0, chi) at alpha={a}, c={c}: Newton did not converge", {"q0": y[0], "chi": y[1]})
+    y, _, _, _ = newton(lambda y: eq.grad(a, (y[0], y[1], c))[:2], lambda y: eq.hessian(a, (y[0], y[1], c))[:2, :2],
+                        [q0, chi], what=f"1-RSB (q0, chi) at alpha={a}, c={c}", tol=1e-9,
+                        domain=lambda y: valid([y[0], y[1], c]))
+    return y
 
 
 def bracket_c(eq, a):
@@ -218,19 +191,27 @@ def bracket_c(eq, a):
 
     Returns the two bracketing points (q0, chi, c) and the scan (c, de/dc) for the diagnostics.
     """
-    q0, chi, c = 0.5, 0.5, C_START
-    q0, chi = _inner(eq, a, c, q0, chi)
-    g = eq.grad(a, (q0, chi, c))[2]
-    scan = [(c, g)]
+    scan = []
+
+    def at(c, q0, chi):
+        try:
+            q0, chi = _inner(eq, a, c, q0, chi)
+        except ConvergenceError as exc:
+            raise ConvergenceError(f"{exc} (scan in c: {len(scan)} points done)",
+                                   {**exc.diagnostics, "c_scan": list(scan)}) from exc
+        return q0, chi, eq.grad(a, (q0, chi, c))[2]
+
+    c = C_START
+    q0, chi, g = at(c, 0.5, 0.5)
+    scan.append((c, g))
     factor = 2.0 if g > 0 else 0.5
     prev = (q0, chi, c)
     while True:
         c *= factor
         if not C_MIN <= c <= C_MAX:
             raise ConvergenceError(f"1-RSB at alpha={a}: de/dc has no sign change for c in [{C_MIN}, {C_MAX}]",
-                                   {"scan": scan})
-        q0, chi = _inner(eq, a, c, q0, chi)
-        gn = eq.grad(a, (q0, chi, c))[2]
+                                   {"c_scan": scan})
+        q0, chi, gn = at(c, q0, chi)
         scan.append((c, gn))
         if gn * g <= 0:
             return prev, (q0, chi, c), scan
@@ -371,22 +352,8 @@ def threshold(*, digits=None) -> ThresholdResult:
     return ThresholdResult("one-rsb", alpha, err, how, params, diag, digits)
 
 
-def expect_mp(f, *params):
-    """(E_xi[f(xi, *params)], error estimate) by Gauss-Legendre (mpmath.quad) on [-L, -4, 0, 4, L].
-
-    L is chosen so that the Gaussian tail beyond it is below 10^-(working digits + 5) (the integrands grow at
-    most polynomially).  For these analytic integrands Gauss-Legendre needs about half the evaluations of
-    tanh-sinh on the whole line at 40 digits, and each evaluation is the expensive part.
-    """
-    dps = mpmath.mp.dps
-    half = mpmath.sqrt(2 * (dps + 5) * mpmath.log(10))
-    norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-    return mpmath.quad(lambda t: f(t, *params) * mpmath.exp(-t * t / 2) * norm, [-half, -4, 0, 4, half],
-                       method="gauss-legendre", error=True)
-
-
 class MpEquations:
-    """The derived equations in mpmath, E_xi by :func:`expect_mp`; ``quad_error`` is the largest quadrature
+    """The derived equations in mpmath, E_xi by :func:`numerics.quadrature.expect_mp`; ``quad_error`` is the largest quadrature
     error estimate seen."""
 
     def __init__(self):
@@ -397,7 +364,7 @@ class MpEquations:
         names, _ = self.gen.AVERAGES[name]
         avgs = []
         for n in names:
-            v, err = expect_mp(getattr(self.gen, n), *params)
+            v, err = quadrature.expect_mp(getattr(self.gen, n), *params, error=True)
             self.quad_error = max(self.quad_error, err)
             avgs.append(v)
         return getattr(self.gen, name)(*params, *avgs)

@@ -2,7 +2,8 @@
 
 Double precision: the trapezoid rule on [-L, L] with the Gaussian density folded into the weights.  For the
 analytic, Gaussian-decaying integrands of this project it converges geometrically; halving the number of
-intervals gives a (pessimistic) error estimate.  Arbitrary precision: mpmath.quad (tanh-sinh) on the half lines.
+intervals gives a (pessimistic) error estimate.  Arbitrary precision: Gauss-Legendre (mpmath.quad) on a window
+outside which the Gaussian tail is below the working precision.
 """
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ class TrapezoidRule:
 
 @lru_cache(maxsize=32)
 def _nodes_weights(half_width: float, intervals: int):
-    x = np.linspace(-half_width, half_width, intervals + 1)
-    h = x[1] - x[0]
+    h = 2 * half_width / intervals
+    x = -half_width + h * np.arange(intervals + 1)
     wts = h * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
     wts[0] *= 0.5
     wts[-1] *= 0.5
@@ -54,7 +55,14 @@ def default_rule() -> TrapezoidRule:
     return TrapezoidRule()
 
 
-def expect_mp(f, *params):
-    """E_xi[f(xi, *params)] by mpmath.quad at the working precision."""
+def expect_mp(f, *params, error=False):
+    """E_xi[f(xi, *params)] by Gauss-Legendre (mpmath.quad) on [-L, -4, 0, 4, L] at the working precision.
+
+    L is chosen so that the Gaussian tail beyond it is below 10^-(working digits + 5) (the integrands grow at
+    most polynomially).  For these analytic integrands Gauss-Legendre needs about half the evaluations of
+    tanh-sinh on the whole line at 40 digits.  With ``error=True`` returns (value, mpmath's error estimate).
+    """
+    half = mpmath.sqrt(2 * (mpmath.mp.dps + 5) * mpmath.log(10))
     norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-    return mpmath.quad(lambda x: f(x, *params) * mpmath.exp(-x * x / 2) * norm, [-mpmath.inf, -4, 0, 4, mpmath.inf])
+    return mpmath.quad(lambda t: f(t, *params) * mpmath.exp(-t * t / 2) * norm, [-half, -4, 0, 4, half],
+                       method="gauss-legendre", error=error)

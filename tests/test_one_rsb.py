@@ -92,10 +92,9 @@ def test_n_closed_form_matches_hand_form_and_direct_u_integral():
         assert derived == pytest.approx(_hand_pieces(xi, q0, chi, c)[0], rel=1e-13)
         a, b = np.sqrt(q0) * xi, np.sqrt(1 - q0)
         cuts = sorted([(-a) / b, (r - a) / b])
-        direct = integrate.quad(lambda u: _phi(u) * math.exp(c * g(a + b * u)), -np.inf, np.inf,
-                                points=None, epsabs=1e-15, epsrel=1e-13, limit=200)[0] if False else sum(
-            integrate.quad(lambda u: _phi(u) * math.exp(c * g(a + b * u)), lo, hi, epsabs=1e-15, epsrel=1e-13)[0]
-            for lo, hi in zip([-np.inf] + cuts, cuts + [np.inf]))
+        f = lambda u: _phi(u) * math.exp(c * g(a + b * u))  # noqa: E731
+        direct = sum(integrate.quad(f, lo, hi, epsabs=1e-15, epsrel=1e-13)[0]
+                     for lo, hi in zip([-np.inf] + cuts, cuts + [np.inf]))
         assert derived == pytest.approx(direct, rel=1e-11)
 
 
@@ -119,16 +118,15 @@ def test_estar_integrand_is_the_tilted_tail_fraction_pointwise():
     gen = kernels.numba("one_rsb")
     x = np.linspace(-10, 10, 41)
     n, _, _, _, iabove = _hand_pieces(x, q0, chi, c)
-    derived = gen.one_rsb_estar(alpha, q0, chi, c, gen.one_rsb_estar__avg0__map(x, alpha, q0, chi, c))
-    assert np.isfinite(derived)
-    outer_is_linear = gen.one_rsb_estar(alpha, q0, chi, c, 1.0)
-    np.testing.assert_allclose(outer_is_linear * gen.one_rsb_estar__avg0__map(x, alpha, q0, chi, c),
+    assert gen.one_rsb_estar(alpha, q0, chi, c, 0.0) == 0.0          # estar = (factor) * E_xi[integrand]
+    factor = gen.one_rsb_estar(alpha, q0, chi, c, 1.0)
+    np.testing.assert_allclose(factor * gen.one_rsb_estar__avg0__map(x, alpha, q0, chi, c),
                                alpha * np.exp(-c) * iabove / n, rtol=1e-12, atol=1e-300)
 
 
 def test_fixed_point_cubic_and_chi_update_are_those_of_math_md():
     """Eliminating chi from the derived stationarity equations gives MATH.md §3.5's cubic and chi update."""
-    z = d1.zero_temperature()
+    z = d1.fixed_point_form()
     A0, A1, c, q0 = d1.A0, d1.A1, d1.c, d1.q0
     k = A0 * c**2 * (A1 - A0)**2
     hand = [A0**2, -2 * A0 * A1 - k, A1**2 + 2 * k, -k]
@@ -169,10 +167,15 @@ def test_potential_reduces_to_rs_functional_as_c_to_0(q0):
 
 @pytest.mark.parametrize("c", [0.5, 4.0])
 def test_potential_reduces_to_rs_functional_as_q0_to_1(c):
-    """q0 -> 1 (q0 = q1): e_1RSB -> e_RS(chi) for every c."""
-    alpha, chi = 6.0, 0.7
+    """q0 -> 1 (q0 = q1): e_1RSB -> e_RS(chi) for every c.  (The integrand in xi then has kinks at w = 0 and
+    w = sqrt(2 chi): adaptive quadrature with those break points instead of the trapezoid rule.)"""
+    alpha, chi, q0 = 6.0, 0.7, 1 - 1e-12
+    gen = kernels.numba("one_rsb")
+    cuts = [-np.inf, 0.0, np.sqrt(2 * chi / q0), np.inf]
+    f = lambda x: gen.one_rsb_potential__avg0(x, alpha, q0, chi, c) * _phi(x)  # noqa: E731
+    avg = sum(integrate.quad(f, lo, hi, epsabs=1e-14, epsrel=1e-12)[0] for lo, hi in zip(cuts, cuts[1:]))
     e_rs = kernels.numba("rs").rs_functional(alpha, chi)
-    assert _derived("one_rsb_potential", alpha, 1 - 1e-10, chi, c) == pytest.approx(e_rs, abs=1e-6)
+    assert gen.one_rsb_potential(alpha, q0, chi, c, avg) == pytest.approx(e_rs, abs=1e-8)
 
 
 # ------------------------------------------------------------------------------------------------------------

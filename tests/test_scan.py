@@ -72,6 +72,17 @@ def test_rs_scan_matches_energy_on_serial_pool_and_threads():
         assert np.array_equal(s.errors, [r.error for r in direct]) and not s.failures, name
 
 
+@pytest.mark.parametrize("method, params, alphas", [("one-rsb", {}, [5.0, 6.0, 7.0, 8.0]),
+                                                     ("frsb", {"k": 2}, [5.5, 6.0, 6.5])])
+def test_registered_solvers_agree_between_serial_and_pool(method, params, alphas):
+    if method not in METHODS:
+        pytest.skip(f"{method} not registered yet")
+    serial = scan(method, alphas, "serial", store=False, blocks=2, **params)
+    pool = scan(method, alphas, store=False, blocks=2, **params)
+    assert [r.energy for r in pool.results] == [r.energy for r in serial.results]
+    assert np.all(serial.errors < 1e-3) and np.all(np.diff(serial.energies) > 0)
+
+
 def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
     distributed = pytest.importorskip("distributed")
     serial = scan("rs", ALPHAS, "serial", store=False)

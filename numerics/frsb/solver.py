@@ -22,7 +22,10 @@ from numerics.frsb.levels import UpdateError
 from numerics.results import ConvergenceError
 
 GROWTH = 30.0
-MONOTONE_SLACK = 1e-12
+PLAIN_AFTER_RESET = 3
+COLLAPSE = 1e-10
+PROJECT_SLACK = 1e-6
+"""An accelerated iterate whose q decreases by at most this much is clipped to monotone; beyond, it is rejected."""
 
 
 @dataclass
@@ -47,28 +50,36 @@ def _unpack(y):
     return np.concatenate([y[:-1], [1.0]]), float(np.exp(y[-1]))
 
 
-def _admissible(y):
-    q = y[:-1]
-    return bool(np.all(np.isfinite(y)) and q[0] > 0 and q[-1] < 1 and np.all(np.diff(q) >= -MONOTONE_SLACK))
+def _project(y, slack):
+    """y with q clipped to a non-decreasing sequence in (0, 1) if it violates that by at most ``slack`` (increments
+    below zero set to zero, keeping q_k = 1); None if it is further outside."""
+    q = np.concatenate([y[:-1], [1.0]])
+    dq = np.diff(q, prepend=0.0)
+    if not np.all(np.isfinite(y)) or dq.min() < -slack or q[0] <= 0:
+        return None
+    if dq[1:].min() < COLLAPSE:
+        dq[1:] = np.where(dq[1:] < COLLAPSE, 0.0, dq[1:])
+        q = np.concatenate([1.0 - np.cumsum(dq[1:][::-1])[::-1], [1.0]])
+        if q[0] <= 0:
+            return None
+    if not dq[-1] > 0:
+        return None
+    return np.concatenate([q[:-1], [y[-1]]])
 
 
-def _project(y):
-    y = y.copy()
-    y[:-1] = np.sort(y[:-1])
-    return y
-
-
-def solve(recursion, levels, q, chi, *, tol, max_iter=500, depth=8, damping=0.5, progress=None,
+def solve(recursion, levels, q, chi, *, tol, max_iter=500, depth=8, damping=0.5, anderson_from=0.05,
+          progress=None,
           what="FRSB fixed point") -> Solution:
     """Iterate to ``||T(y) - y||_inf < tol``; raise ConvergenceError (with the residual history) otherwise."""
     t0 = time.perf_counter()
     acc = Anderson(depth=depth)
     y = _pack(np.asarray(q, dtype=float), float(chi))
-    if not _admissible(y):
+    if _project(y, 0.0) is None:
         raise ValueError(f"initial q must be non-decreasing in (0, 1) with q_k = 1, got {list(q)}")
     history, estars = [], []
     best = None   # (err, y, r)
     resets = 0
+    plain_left = 0    # plain steps to take before Anderson resumes (after a reset)
     last_good = None  # (y, r) of the last point where T was defined
     for it in range(1, max_iter + 1):
         qc, chic = _unpack(y)
@@ -87,7 +98,8 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=500, depth=8, damping=0.5,
             acc.reset()
             yg, rg = last_good
             damping *= 0.5
-            y = yg + damping * rg
+            y = _project(yg + damping * rg, np.inf)
+            plain_left = PLAIN_AFTER_RESET
             history.append(float("nan"))
             estars.append(float("nan"))
             continue
@@ -102,22 +114,22 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=500, depth=8, damping=0.5,
         if best is None or err < best[0]:
             best = (err, y.copy(), r.copy())
         last_good = (y.copy(), r.copy())
-        if err > GROWTH * best[0]:
+        if err > GROWTH * best[0] and plain_left == 0:
             resets += 1
             acc.reset()
-            y = best[1] + damping * best[2]
+            y = _project(best[1] + best[2], np.inf)
+            plain_left = PLAIN_AFTER_RESET
             continue
-        yn = acc.step(y, r)
-        if not _admissible(yn):
-            yp = _project(yn)
-            if _admissible(yp) and np.max(np.abs(yp - yn)) < 1e-9:
-                yn = yp
-            else:
-                resets += 1
-                acc.reset()
-                yn = y + damping * r
-                if not _admissible(yn):
-                    yn = _project(yn)
+        if plain_left > 0 or err > anderson_from:
+            plain_left = max(plain_left - 1, 0)
+            y = _project(y + r, np.inf)
+            continue
+        yn = _project(acc.step(y, r), PROJECT_SLACK)
+        if yn is None:
+            resets += 1
+            acc.reset()
+            yn = _project(y + damping * r, np.inf)
+            plain_left = PLAIN_AFTER_RESET
         y = yn
     raise ConvergenceError(f"{what}: residual {history[-1]:.3g} > tol {tol:g} after {max_iter} iterations",
                            {"iterations": max_iter, "residual_history": history, "estar_history": estars,
