@@ -6,7 +6,7 @@ alpha_dAT is the root of the replicon function AT(alpha, beta*(alpha)) on [3, al
 Double route: nested Brent (q-equation in y = q/(1-q), then beta*, then alpha) to 1e-7, then Newton on the
 3x3 system below with the derived Jacobian; E_xi by the trapezoid rule.
 mpmath route (``digits=``): Newton on the 3x3 system {dPhi/dq = 0, e - 1 = 0, AT = 0} in (q, beta, alpha) with
-the SymPy-derived Jacobian, E_xi by tanh-sinh, started from the double solution.  The error of the double
+the SymPy-derived Jacobian, E_xi by Gauss-Legendre, started from the double solution.  The error of the double
 result is the larger of the quadrature-rule change (half the nodes) and the Brent tolerance; with digits it is
 the distance between the two routes' mpmath refinements and the last Newton step.
 """
@@ -108,7 +108,7 @@ def threshold(*, digits=None) -> ThresholdResult:
             err = float(max(step, mpmath.mpf(10) ** (1 - digits) * alpha / 2))
             diag.update(beta_star=bm, q=qm, newton_iterations=its, double_route=a,
                         route_difference=abs(alpha - a), working_digits=dps)
-        how = (f"mpmath ({dps} digits, tanh-sinh quadrature): last Newton step of the 3x3 system, bounded below by "
+        how = (f"mpmath ({dps} digits, Gauss-Legendre quadrature): last Newton step of the 3x3 system, bounded below by "
                f"the last printed digit; the double route (nested Brent) is in diagnostics")
     diag["time_s"] = time.perf_counter() - t0
     return ThresholdResult("dat", alpha, err, how, params, diag, digits)

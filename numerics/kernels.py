@@ -50,7 +50,7 @@ def averaged(module: str, name: str, rule=None):
 
 
 def averaged_mp(module: str, name: str):
-    """mpmath F(*params) for an Averaged equation, E_xi taken by mpmath.quad (tanh-sinh) at working precision."""
+    """mpmath F(*params) for an Averaged equation, E_xi taken by quadrature.expect_mp (Gauss-Legendre) at working precision."""
     gen = mp(module)
     names, _ = gen.AVERAGES[name]
     outer = getattr(gen, name)
