@@ -35,12 +35,20 @@ def number_str(x, digits: int | None) -> str:
     return repr(float(x))
 
 
-def _freeze(m):
-    return MappingProxyType(dict(m))
+class _Result:
+    """Shared behaviour: read-only params/diagnostics, and their JSON form."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "diagnostics", MappingProxyType(dict(self.diagnostics)))
+
+    def _json_tail(self) -> dict:
+        return {"error": float(self.error), "params": jsonable(self.params),
+                "diagnostics": jsonable({"error_method": self.error_method, **self.diagnostics})}
 
 
 @dataclass(frozen=True)
-class ThresholdResult:
+class ThresholdResult(_Result):
     """alpha_inj estimate of one method: value, error bar and how it was obtained, parameters, diagnostics."""
 
     method: str
@@ -51,25 +59,19 @@ class ThresholdResult:
     diagnostics: Mapping = field(default_factory=dict)
     digits: int | None = None
 
-    def __post_init__(self):
-        object.__setattr__(self, "params", _freeze(self.params))
-        object.__setattr__(self, "diagnostics", _freeze(self.diagnostics))
-
     @property
     def alpha_str(self) -> str:
         return number_str(self.alpha, self.digits)
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "alpha": self.alpha_str, "error": float(self.error),
-                "params": jsonable(self.params),
-                "diagnostics": jsonable({"error_method": self.error_method, **self.diagnostics})}
+        return {"method": self.method, "alpha": self.alpha_str, **self._json_tail()}
 
     def __str__(self):
         return f"{self.method}: alpha = {self.alpha_str} +- {self.error:.1e} ({self.error_method})"
 
 
 @dataclass(frozen=True)
-class EnergyResult:
+class EnergyResult(_Result):
     """Ground-state energy density e*(alpha) of one method, with error bar, parameters and diagnostics."""
 
     method: str
@@ -81,18 +83,12 @@ class EnergyResult:
     diagnostics: Mapping = field(default_factory=dict)
     digits: int | None = None
 
-    def __post_init__(self):
-        object.__setattr__(self, "params", _freeze(self.params))
-        object.__setattr__(self, "diagnostics", _freeze(self.diagnostics))
-
     @property
     def energy_str(self) -> str:
         return number_str(self.energy, self.digits)
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "alpha": jsonable(self.alpha), "energy": self.energy_str,
-                "error": float(self.error), "params": jsonable(self.params),
-                "diagnostics": jsonable({"error_method": self.error_method, **self.diagnostics})}
+        return {"method": self.method, "alpha": jsonable(self.alpha), "energy": self.energy_str, **self._json_tail()}
 
     def __str__(self):
         return f"{self.method}: e*({self.alpha}) = {self.energy_str} +- {self.error:.1e} ({self.error_method})"
