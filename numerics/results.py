@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -41,6 +41,10 @@ class _Result:
     def __post_init__(self):
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "diagnostics", MappingProxyType(dict(self.diagnostics)))
+
+    def __reduce__(self):  # MappingProxyType does not pickle; rebuild from plain dicts
+        return (type(self), tuple(dict(v) if isinstance(v, MappingProxyType) else v
+                                  for v in (getattr(self, f.name) for f in fields(self))))
 
     def _json_tail(self) -> dict:
         return {"error": float(self.error), "params": jsonable(self.params),

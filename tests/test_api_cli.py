@@ -94,3 +94,12 @@ def test_cli_all_lists_every_method(capsys):
 
 def test_generate_check_via_cli():
     assert run_cli("generate", "--check").returncode == 0
+
+
+def test_results_pickle_round_trip():
+    import pickle
+    for r in (numerics.threshold("rs", digits=20), numerics.energy("rs", 6.0)):
+        r2 = pickle.loads(pickle.dumps(r))
+        assert r2 == r and r2.to_dict() == r.to_dict()
+        with pytest.raises(TypeError):
+            r2.params["digits"] = 1
