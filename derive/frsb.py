@@ -15,7 +15,9 @@ What SymPy does here:
 * the last backward step ``F_{k-1}`` in closed form: the Gaussian average of ``exp(x F_k)`` piece by piece
   (SymPy integrates the middle piece), rewritten with a cancellation-free difference of erfc's
   (:func:`erf_difference`, each branch checked equal to SymPy's erf form); its h-derivative by differentiation;
-* the Fourier multiplier of a Gaussian convolution, as SymPy's Fourier transform of ``gamma_v``;
+* the Fourier multiplier of a Gaussian convolution, as SymPy's Fourier transform of ``gamma_v``, and the Gaussian
+  step subtracted before each backward convolution (``exp(x F)`` tends to different limits at the two ends of the
+  periodic window) with its exact convolution (:func:`check_step_background`);
 * the log-step ``F = m + log(C)/x`` and its h-derivative (by differentiating ``log C(h)/x``);
 * the entropic part of (FRSB-e), its gradient in ``q_0..q_{k-1}, chi`` (for k = 1..4, by differentiation), and
   from it the local structure ``G_0 = q_0/L_0^2``, ``G_i - G_{i-1} = dq_i/(L_{i-1} L_i)`` of (S_i) with
@@ -29,7 +31,8 @@ What is typed by hand (SymPy cannot do it for a general function) and checked nu
 the Parisi identity for the energetic part, ``d/dq_j [-alpha E F_0] = (1/2)(x_j - x_{j-1}) Qhat_j`` and
 ``d/dchi [-alpha E F_0] = -Qhat_k/2`` with ``Qhat_i = alpha E_{p_i}[(dF_i/dw)^2]`` (w = sqrt(2 chi) h), which
 together with the entropic gradient gives the stationarity equations (S_i) ``G_i = Qhat_i``; and the authors'
-chi update (MATH.md §4.5 step 5), which holds the level-k density fixed in w: ``Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)``.
+chi update (MATH.md §4.5 step 5), which holds the level-k density fixed in w:
+``Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)``.
 """
 from __future__ import annotations
 
@@ -64,7 +67,6 @@ L, Lp, Ln = (sp.Symbol(n, positive=True) for n in ("L", "Lprev", "Lnext"))
 Qh0 = sp.Symbol("Qhat0", positive=True)
 Qk = sp.Symbol("Qhatk", positive=True)
 dQ = sp.Symbol("dQ", real=True)
-Gk = sp.Symbol("Gk", positive=True)
 
 FLOOR = sp.exp(-690)
 """Floor applied to Gaussian averages before the log (MATH.md pitfall 2); far below any e^{-x} that occurs."""

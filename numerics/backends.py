@@ -118,11 +118,15 @@ def gpu_available() -> tuple[bool, str]:
     return True, ""
 
 
+class BackendUnavailable(ValueError, RuntimeError):
+    """The requested backend cannot run here (a bad parameter for this machine, hence also a ValueError)."""
+
+
 def gpu() -> Backend:
-    """CuPy + cupy.fft + generated ElementwiseKernels; RuntimeError naming the reason when there is no GPU."""
+    """CuPy + cupy.fft + generated ElementwiseKernels; BackendUnavailable naming the reason when there is no GPU."""
     ok, why = gpu_available()
     if not ok:
-        raise RuntimeError(f"backend='gpu' needs CuPy and a CUDA GPU: {why}; use backend='cpu' or 'auto'")
+        raise BackendUnavailable(f"backend='gpu' needs CuPy and a CUDA GPU: {why}; use backend='cpu' or 'auto'")
     import cupy
 
     return Backend("gpu", cupy, lambda a: cupy.fft.rfft(a, axis=-1), lambda a, n: cupy.fft.irfft(a, n, axis=-1),

@@ -58,11 +58,12 @@ def _grid(lo, hi, n):
 
 
 FULL = Settings(rs_alphas=_grid(2.0, 9.0, 71), rsb_alphas=_grid(3.0, 8.5, 23),
-                frsb_alphas=_grid(5.0, 7.5, 11), frsb_ks=(5, 10, 30), q_alpha=6.0, q_ks=(2, 5, 10, 30),
-                threshold_ks=(2, 3, 5, 10, 20, 30), euler_alphas=_grid(6.9, 10.0, 63), euler_n=(100, 400, 1600))
+                frsb_alphas=_grid(3.0, 8.5, 12), frsb_ks=(2, 5, 10, 30), q_alpha=6.0, q_ks=(2, 5, 10, 30),
+                threshold_ks=(2, 3, 4, 5, 8, 10, 15, 20, 30, 50), euler_alphas=_grid(6.9, 10.0, 63),
+                euler_n=(100, 400, 1600))
 QUICK = Settings(rs_alphas=_grid(2.0, 9.0, 29), rsb_alphas=_grid(3.0, 8.5, 12),
-                 frsb_alphas=_grid(5.5, 7.5, 5), frsb_ks=(2, 4), q_alpha=6.0, q_ks=(2, 4),
-                 threshold_ks=(2, 3, 4), euler_alphas=_grid(6.9, 10.0, 32), euler_n=(100, 400), dpi=100)
+                 frsb_alphas=_grid(4.5, 8.0, 8), frsb_ks=(2, 4, 8), q_alpha=6.0, q_ks=(2, 4, 8),
+                 threshold_ks=(2, 3, 4, 6, 8), euler_alphas=_grid(6.9, 10.0, 32), euler_n=(100, 400), dpi=100)
 
 
 class Data:
@@ -260,6 +261,10 @@ def _extrapolation():
     return getattr(mod, "extrapolate", None)
 
 
+ZOOM_K = 5
+"""Figure 3 zooms on the thresholds with k >= ZOOM_K, which the small-k points would squash."""
+
+
 def figure_threshold_k(d: Data):
     """(3) FRSB threshold against 1/k (+ extrapolation), with the 1-RSB threshold for reference."""
     plt = _plt()
@@ -277,6 +282,15 @@ def figure_threshold_k(d: Data):
         inv = 1.0 / np.array(ks, float)
         ax.errorbar(inv, [float(t.alpha) for t in ts], yerr=[float(t.error) for t in ts], fmt="o", color="C0",
                     capsize=3, label=r"FRSB, $k$ steps")
+        big = [(1 / k, t) for k, t in zip(ks, ts) if k >= ZOOM_K]
+        if len(big) >= 2 and len(big) < len(ts):
+            ins = ax.inset_axes([0.1, 0.32, 0.42, 0.4])
+            ins.errorbar([x for x, _ in big], [float(t.alpha) for _, t in big],
+                         yerr=[float(t.error) for _, t in big], fmt="o", ms=4, color="C0", capsize=2)
+            ins.set_title(f"$k \\geq {ZOOM_K}$", fontsize=8)
+            ins.tick_params(labelsize=7)
+            ins.ticklabel_format(axis="y", useOffset=False)
+            ins.grid(alpha=0.3)
         ext = _extrapolation()
         if ext is not None:
             try:

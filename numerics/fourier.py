@@ -75,14 +75,39 @@ def derivative_factor(grid: PeriodicGrid) -> np.ndarray:
     return d
 
 
-def convolve(backend, f, mult, n: int, dfactor=None):
+def interpolation_matrix(grid: PeriodicGrid, points) -> np.ndarray:
+    """Complex matrix E with ``Re(E @ rfft(f))`` = the trigonometric interpolant of the samples f at ``points``."""
+    M = grid.M
+    l = np.arange(M // 2 + 1)
+    c = np.full(l.size, 2.0 / M)
+    c[0] = 1.0 / M
+    if M % 2 == 0:
+        c[-1] = 1.0 / M
+    phase = 2j * np.pi * np.outer(np.asarray(points, dtype=float) + grid.left, l) / (M * grid.dh)
+    return c * np.exp(phase)
+
+
+def convolve(backend, f, mult, n: int, dfactor=None, spectrum=False):
     """Gaussian convolution of the band-limited interpolant of ``f`` (last axis, length n): ``irfft(rfft(f) *
-    mult)``; with ``dfactor`` (from :func:`derivative_factor`) also the h-derivative.  Returns (g, dg or None)."""
+    mult)``; with ``dfactor`` (from :func:`derivative_factor`) also the h-derivative (both from one batched inverse
+    transform).  Returns (g, dg or None), and the spectrum of g as a third item if ``spectrum``."""
     fh = backend.rfft(f) * mult
-    g = backend.irfft(fh, n)
     if dfactor is None:
-        return g, None
-    return g, backend.irfft(fh * dfactor, n)
+        out = (backend.irfft(fh, n), None)
+    else:
+        both = backend.irfft(backend.xp.stack([fh, fh * dfactor]), n)
+        out = (both[0], both[1])
+    return out + (fh,) if spectrum else out
+
+
+def _bernoulli(n: int) -> Fraction:
+    """Bernoulli number B_n (B_1 = +1/2 convention irrelevant here: only even n are used), Akiyama-Tanigawa."""
+    a = [Fraction(0)] * (n + 1)
+    for m in range(n + 1):
+        a[m] = Fraction(1, m + 1)
+        for j in range(m, 0, -1):
+            a[j - 1] = j * (a[j - 1] - a[j])
+    return a[0]
 
 
 @lru_cache(maxsize=None)
@@ -94,14 +119,19 @@ def gregory_end_weights(order: int) -> tuple:
     ``sum_j d_j j^p = -[p = 0]/2 + [p odd] B_{p+1}/(p+1)``, p = 0..r-1; solved exactly in rationals.
     order 1 is the trapezoid rule, order 3 gives the classical weights 3/8, 7/6, 23/24.
     """
-    from sympy import Matrix, Rational, bernoulli
-
     r = max(int(order), 1)
-    A = Matrix(r, r, lambda p, j: Rational(j)**p if (j or p) else 1)
-    b = Matrix(r, 1, lambda p, _: (-Rational(1, 2) if p == 0 else 0)
-               + (Rational(bernoulli(p + 1), p + 1) if p % 2 == 1 else 0))
-    d = A.LUsolve(b)
-    return tuple(Fraction(int(v.p), int(v.q)) for v in d)
+    A = [[Fraction(j) ** p if (j or p) else Fraction(1) for j in range(r)] for p in range(r)]
+    b = [(Fraction(-1, 2) if p == 0 else Fraction(0)) + (_bernoulli(p + 1) / (p + 1) if p % 2 else 0)
+         for p in range(r)]
+    for c in range(r):                         # Gauss-Jordan elimination in exact arithmetic
+        piv = next(i for i in range(c, r) if A[i][c] != 0)
+        A[c], A[piv], b[c], b[piv] = A[piv], A[c], b[piv], b[c]
+        for i in range(r):
+            if i != c and A[i][c] != 0:
+                f = A[i][c] / A[c][c]
+                A[i] = [u - f * w for u, w in zip(A[i], A[c])]
+                b[i] -= f * b[c]
+    return tuple(b[i] / A[i][i] for i in range(r))
 
 
 def piece_weights(n_intervals: int, dh: float, order: int) -> np.ndarray:

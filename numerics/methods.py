@@ -19,6 +19,7 @@ METHODS: dict[str, Method] = {
     "rs": Method("numerics.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)"),
     "dat": Method("numerics.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)"),
     "one-rsb": Method("numerics.one_rsb", "one-step replica symmetry breaking (zero temperature)"),
+    "frsb": Method("numerics.frsb", "full RSB, k-step discretisation (zero temperature)", all_params={"k": 30, "xmax": 10.0}),
     "euler": Method("numerics.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero"),
     "union": Method("numerics.union", "union bound over orthants (rigorous: injective above)"),
     "cover": Method("numerics.cover", "Cover/Wendel counting bound (rigorous: not injective below)"),

@@ -35,7 +35,7 @@ import numpy as np
 from numerics import api
 from numerics import store as store_mod
 from numerics.methods import METHODS
-from numerics.results import ConvergenceError, EnergyResult
+from numerics.results import ConvergenceError
 
 ON_ERROR = ("raise", "skip")
 RECOVERABLE = (ConvergenceError, ArithmeticError)
@@ -178,6 +178,8 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
         raise TypeError("init is chosen by scan() (warm start from the neighbouring alpha); do not pass it")
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+    if executor is not None and executor != "serial" and not hasattr(executor, "submit"):
+        raise TypeError(f"executor must be None, 'serial' or a concurrent.futures.Executor, got {executor!r}")
     alist = _alphas(alphas)
     st = store_mod.as_store(store)
     reqs = [store_mod.request("energy", method, a, params) for a in alist]  # also rejects unknown params
@@ -215,8 +217,6 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
         own = executor
     elif executor == "serial":
         executor = SerialExecutor()
-    elif not isinstance(executor, cf.Executor) and not hasattr(executor, "submit"):
-        raise TypeError(f"executor must be None, 'serial' or a concurrent.futures.Executor, got {executor!r}")
     try:
         futures = {executor.submit(_run_block, module, items, init, params, warm, st, on_error == "skip"): n
                    for items, init, n in tasks}
@@ -257,4 +257,4 @@ def grid(alpha_min, alpha_max, num: int) -> list[float]:
     return [lo] if n == 1 else np.linspace(lo, hi, n).tolist()
 
 
-__all__ = ["scan", "ScanResult", "SerialExecutor", "grid", "EnergyResult"]
+__all__ = ["scan", "ScanResult", "SerialExecutor", "grid"]

@@ -4,7 +4,7 @@ One JSON file per result, ``<root>/v1/<kind>/<method>/<key>.json``, where ``key`
 
     {kind, method, alpha, params (defaults filled in, numbers normalised), package version,
      generated-kernel hash (EXPRESSIONS_SHA256 of every generated/*_numba.py), solver hash (source of the method's
-     numerics module, or of every file of its package)}
+     numerics module and of the numerics modules it imports, see ``solver_files``)}
 
 so that a new version, a change of any generated equation or of the method's solver never serves a stale number.
 Parameters that only steer *how* a solution is found (``progress``, the warm start ``init``) are not part of the
@@ -20,6 +20,8 @@ Root directory: the ``root`` argument > the ``INJECTIVITY_CACHE`` environment va
 """
 from __future__ import annotations
 
+import ast
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
@@ -80,29 +82,78 @@ def _kernels_hash(files: tuple) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
-@lru_cache(maxsize=64)
-def _sources_hash(files: tuple) -> str:
-    h = hashlib.sha256()
-    for f, *_ in files:
-        h.update(Path(f).name.encode() + b"\0" + Path(f).read_bytes())
-    return h.hexdigest()
+NOT_SOLVER = frozenset({"numerics", "numerics.api", "numerics.methods", "numerics.store", "numerics.scan",
+                        "numerics.figures", "numerics.cli", "numerics.cli_scan"})
+"""Modules that route or present results but never change a number: not followed by ``solver_files``."""
+
+_deps_cache: dict = {}
+
+
+def _spec(name):
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):  # not a module, or a module object put in sys.modules by hand
+        return None
+
+
+def _imported(path: Path, package: str, top: str) -> set:
+    """Names of the modules under the top-level package ``top`` that the source file imports (statically)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            try:
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) \
+                    if node.level else node.module
+            except (ImportError, ValueError):
+                continue
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
+    return {n for n in names if n.split(".")[0] == top}
+
+
+def solver_files(module: str) -> list[Path]:
+    """Source files of ``module`` and, transitively, of the modules of the same top-level package that it imports
+    (statically, anywhere in the file), except NOT_SOLVER: everything that can change the numbers of a method
+    besides generated/ (hashed separately) and third-party libraries (covered by the package version only)."""
+    top = module.split(".")[0]
+    files, seen, todo = set(), set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name in NOT_SOLVER:
+            continue
+        seen.add(name)
+        spec = _spec(name)
+        if spec is None or not spec.origin or not os.path.exists(spec.origin) or not spec.origin.endswith(".py"):
+            continue
+        files.add(Path(spec.origin))
+        package = name if spec.submodule_search_locations else name.rpartition(".")[0]
+        todo += _imported(Path(spec.origin), package, top)
+    return sorted(files)
+
+
+def _stamp(files):
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
 
 
 def solver_hash(method: str) -> str:
-    """SHA-256 of the source of the method's numerics module (e.g. numerics/rs.py; every .py file of a package
-    such as numerics/frsb/)."""
+    """SHA-256 of the sources ``solver_files`` finds for the method's module ("unknown" if it has no file)."""
     module = METHODS[method].module
+    hit = _deps_cache.get(module)
     try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):  # e.g. a module object put into sys.modules by hand
-        spec = None
-    if spec is None or not spec.origin or not os.path.exists(spec.origin):
+        if hit is not None and _stamp(hit[0]) == hit[1]:
+            return hit[2]
+    except OSError:
+        pass
+    files = solver_files(module)
+    if not files:
         return "unknown"
-    if spec.submodule_search_locations:
-        files = sorted(f for d in spec.submodule_search_locations for f in Path(d).rglob("*.py"))
-    else:
-        files = [Path(spec.origin)]
-    return _sources_hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.name).encode() + b"\0" + f.read_bytes() + b"\0")
+    _deps_cache[module] = (files, _stamp(files), h.hexdigest())
+    return h.hexdigest()
 
 
 # ---- values <-> JSON (lossless for the types results carry) -------------------------------------------------
@@ -163,9 +214,8 @@ def decode(x):
     return {k: decode(v) for k, v in x.items()}
 
 
-_FIELDS = {"EnergyResult": ("method", "alpha", "energy", "error", "error_method", "params", "diagnostics", "digits"),
-           "ThresholdResult": ("method", "alpha", "error", "error_method", "params", "diagnostics", "digits")}
 _TYPES = {"EnergyResult": EnergyResult, "ThresholdResult": ThresholdResult}
+_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _TYPES.items()}
 
 
 def result_to_json(r) -> dict:

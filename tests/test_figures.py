@@ -67,6 +67,22 @@ def test_energy_figure_content(quick):
     assert d.scan("rs", figures.QUICK.rs_alphas).computed == 0  # everything came from the store
 
 
+def test_overlap_figure_from_the_registered_solvers(quick):
+    _, store, _, _ = quick
+    d = figures.Data(figures.QUICK, store=store, executor="serial")
+    ax = _labelled(figures.figure_overlap(d))
+    lines = _lines(ax)
+    if "one-rsb" in METHODS:
+        r = numerics.energy("one-rsb", figures.QUICK.q_alpha)
+        (line,) = [ln for lbl, ln in lines.items() if lbl.startswith("1-RSB")]
+        assert list(line.get_data()[1][:2]) == [r.diagnostics["q0"]] * 2
+    if "frsb" not in METHODS:
+        pytest.skip("frsb not registered yet")
+    for k in figures.QUICK.q_ks:
+        x, q = lines[f"FRSB $k={k}$, $x_{{max}}$ = 10"].get_data()
+        assert np.all(np.diff(q) >= -1e-12) and 0 < q[0] < 1 and q[-1] == 1.0 and x[-2] == 10.0
+
+
 # ---- stand-in RSB / Euler methods (in-process modules; serial executor) ---------------------------------------
 
 def _fake_modules():

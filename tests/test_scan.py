@@ -13,7 +13,6 @@ import pytest
 
 import numerics
 from numerics import cli, validate
-from numerics import store as store_mod
 from numerics.methods import METHODS, Method
 from numerics.results import ConvergenceError, EnergyResult
 from numerics.scan import ScanResult, grid, scan

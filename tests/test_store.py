@@ -12,7 +12,7 @@ import pytest
 import numerics
 import numerics.rs
 from numerics import store as store_mod
-from numerics.results import EnergyResult, ThresholdResult
+from numerics.results import ThresholdResult
 from numerics.store import Store, StoreWarning
 
 
@@ -200,15 +200,29 @@ def test_bad_requests_raise(st):
     assert not list(st.root.rglob("*.json"))
 
 
-def test_solver_hash_covers_every_file_of_a_package(tmp_path, monkeypatch):
+def test_solver_hash_follows_the_imports_of_the_solver(tmp_path, monkeypatch):
     from numerics.methods import METHODS, Method
 
     pkg = tmp_path / "fake_solver_pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("from fake_solver_pkg.core import energy\n")
-    (pkg / "core.py").write_text("def energy(alpha):\n    return alpha\n")
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "solver.py").write_text("from fake_solver_pkg import helper\nfrom .sub import inner\n"
+                                   "def energy(alpha):\n    return helper.f(alpha)\n")
+    (pkg / "helper.py").write_text("def f(a):\n    return a\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "inner.py").write_text("X = 1\n")
+    (pkg / "unrelated.py").write_text("Y = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(METHODS, "fake-pkg", Method("fake_solver_pkg", "test"))
-    before = store_mod.solver_hash("fake-pkg")
-    (pkg / "core.py").write_text("def energy(alpha):\n    return 2 * alpha\n")
-    assert store_mod.solver_hash("fake-pkg") != before != store_mod.solver_hash("rs")
+    monkeypatch.setitem(METHODS, "fake-pkg", Method("fake_solver_pkg.solver", "test"))
+    found = [f.relative_to(pkg).as_posix() for f in store_mod.solver_files("fake_solver_pkg.solver")]
+    assert found == ["__init__.py", "helper.py", "solver.py", "sub/__init__.py", "sub/inner.py"]
+    h0 = store_mod.solver_hash("fake-pkg")
+    (pkg / "unrelated.py").write_text("Y = 22\n")
+    assert store_mod.solver_hash("fake-pkg") == h0
+    (pkg / "helper.py").write_text("def f(a):\n    return 2 * a\n")
+    h1 = store_mod.solver_hash("fake-pkg")
+    (pkg / "sub" / "inner.py").write_text("X = 22\n")
+    assert len({h0, h1, store_mod.solver_hash("fake-pkg"), store_mod.solver_hash("rs")}) == 4
+    rs_files = {f.name for f in store_mod.solver_files("numerics.rs")}
+    assert {"rs.py", "kernels.py", "quadrature.py", "roots.py"} <= rs_files
+    assert not rs_files & {"scan.py", "store.py", "cli.py", "figures.py"}

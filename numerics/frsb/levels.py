@@ -83,18 +83,22 @@ class Levels:
     def update(self, q, chi, Qhat):
         """One application of the authors' update (MATH.md §4.5 steps 1-5): (q_new, chi_new, lambda).
 
-        Raises UpdateError where the update is not defined (negative increments beyond 1e-10, 1/lambda <= 0,
-        q_0 outside (0, 1), no sign change of the chi equation)."""
+        Increments of the new q above -1e-10 are sorted away (step 4).  Larger negative increments are returned
+        as they are (the caller damps the step; the authors' code stops there): chi_new is then solved with the
+        increments clipped at zero.  Raises UpdateError where the update is not defined (Qhat_0 <= 0,
+        1/lambda <= 0, no sign change of the chi equation)."""
         lam = self.lambdas(q[0], Qhat)
         qn = self.q_from_lambdas(lam)
         dq = self.dq(qn)
-        if dq.min() < DQ_NEGATIVE:
-            raise UpdateError(f"update gives a decreasing q (min dq = {dq.min():.3g})")
-        if dq.min() < 0:
+        if DQ_NEGATIVE <= dq.min() < 0:
             qn = np.sort(qn)
-        if not (0 < qn[0] and qn[-2] < 1):
-            raise UpdateError(f"update gives q outside (0, 1): q_0 = {qn[0]:.6g}, q_(k-1) = {qn[-2]:.6g}")
-        f = self.chi_equation(qn, Qhat[-1], chi)
+        qc = qn
+        if dq.min() < DQ_NEGATIVE or qn[0] <= 0:
+            dqc = np.maximum(dq, 0.0)
+            qc = np.concatenate([1.0 - np.cumsum(dqc[1:][::-1])[::-1], [1.0]])
+            if qc[0] <= 0 or not dqc[-1] > 0:
+                qc = np.asarray(q, dtype=float)
+        f = self.chi_equation(qc, Qhat[-1], chi)
         lo, hi = chi / 2, chi * 2
         flo, fhi = f(lo), f(hi)
         for _ in range(60):

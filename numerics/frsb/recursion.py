@@ -10,7 +10,9 @@ One :meth:`Recursion.evaluate` at (q, chi) (MATH.md §4.2-4.6) computes
 * ``p_0 = gamma_{v_0}``, ``p_{i+1} = exp(x_i (F_{i+1} - m)) gamma conv (p_i exp(-x_i (F_i - m)))``;
 * ``Qhat_i`` (i < k) by the periodic trapezoid rule (smooth, decaying integrands), and the level-k integrals
   (``Qhat_k``, ``estar``, the mass of p_k) piece by piece between the kinks of F_k (h = 0 and 1, nodes of the
-  grid) by Gregory's rule: ``p_k = exp(x_{k-1} F_k) g`` with g smooth, so no integral ever straddles a kink;
+  grid): ``p_k = exp(x_{k-1} F_k) g`` with g smooth, so no integral ever straddles a kink.  The outer pieces by
+  Gregory's rule; the interior piece by Gauss-Legendre with g evaluated from its trigonometric interpolant (the
+  factor exp(-x h^2) varies fast for large x, a grid rule would need a fine grid);
 * the energetic term ``-alpha int p_0 F_0`` of (FRSB-e).
 
 Only the last backward step would need the non-smooth F_k convolved; it is done exactly instead, so every
@@ -27,9 +29,22 @@ from numerics import fourier
 
 GEN = "frsb"
 GREGORY_ORDER = 8
+GAUSS_NODES = 64
+"""Gauss-Legendre nodes on the interior piece [0, 1] of F_k (the weight exp(-x h^2) varies on the scale x^-1/2)."""
 STEP_CENTRE, STEP_WIDTH2 = 0.5, 1.0
 """Centre and variance of the Gaussian step subtracted from exp(x F) before each backward convolution, so that
 the periodic extension of what the FFT convolves has no jump (derive.frsb.step_background)."""
+
+
+FAR = 1e6
+NOISE_FACTOR = 0.3
+"""Round-off of one evaluation relative to machine epsilon times the dynamic range (measured: ~0.07 at xmax = 15)."""
+
+
+def noise_floor(x, span=1.0) -> float:
+    """Round-off level of the update map: the FFT convolutions of exp(+-x F) carry an absolute error ~ eps times
+    their maximum, i.e. a relative error ~ eps exp(x_max span) where they are smallest (span = the range of F_k)."""
+    return NOISE_FACTOR * np.finfo(float).eps * float(np.exp(np.max(x) * span))
 
 
 @dataclass
@@ -65,10 +80,21 @@ class Recursion:
         self.pieces = []
         for j in range(len(ends) - 1):
             a, e = ends[j], ends[j + 1]
-            w = backend.asarray(fourier.piece_weights(e - a, grid.dh, order))
-            self.pieces.append((slice(a, e + 1), w, kn(f"frsb_last_density_piece{j}"),
-                                kn(f"frsb_qhat_last_piece{j}"), kn(f"frsb_estar_piece{j}")))
+            kern = (kn(f"frsb_last_density_piece{j}"), kn(f"frsb_qhat_last_piece{j}"), kn(f"frsb_estar_piece{j}"))
+            if 0 < j < len(ends) - 2:
+                # interior piece (between two kinks of F_k, where exp(x F_k) varies fast): Gauss-Legendre nodes,
+                # g at the nodes from its trigonometric interpolant (exact for the band-limited g)
+                t, wt = np.polynomial.legendre.leggauss(GAUSS_NODES)
+                lo, hi = breaks[j - 1], breaks[j]
+                nodes = lo + (hi - lo) * (t + 1) / 2
+                self.pieces.append(("gauss", backend.asarray(nodes), backend.asarray(wt * (hi - lo) / 2),
+                                    xp.asarray(fourier.interpolation_matrix(grid, nodes)), kern))
+            else:
+                w = backend.asarray(fourier.piece_weights(e - a, grid.dh, order))
+                self.pieces.append(("grid", self.h[a:e + 1], w, slice(a, e + 1), kern))
         self.step_variance = host.frsb_step_variance__map
+        span = float(host.frsb_boundary(-FAR) - host.frsb_boundary(FAR))
+        self.noise_floor = noise_floor(self.x, span)
 
     def variances(self, q, chi):
         """v_0..v_k: the steps dq_i/(2 chi) in h."""
@@ -102,14 +128,17 @@ class Recursion:
         for i in range(k):
             m = b.scalar(xp.min(F[i]))
             u = kn("frsb_untilt")(P[i], F[i], x[i], m)
-            g, _ = fourier.convolve(b, u, mult[i + 1], M)
+            g, _, ghat = fourier.convolve(b, u, mult[i + 1], M, spectrum=True)
             if i + 1 < k:
                 P[i + 1] = kn("frsb_forward_step")(g, F[i + 1], x[i], m)
         last = []
-        for sl, w, dens, qh, est in self.pieces:
-            pk = dens(g[sl], self.h[sl], x[k - 1], m)
-            last += [xp.dot(w, qh(pk, self.h[sl], a, float(chi))), xp.dot(w, est(pk, self.h[sl], a)),
-                     xp.dot(w, pk)]
+        for kind, hp, w, where, (dens, qh, est) in self.pieces:
+            if kind == "gauss":
+                gp = xp.real(where @ ghat)
+            else:
+                gp = g[where]
+            pk = dens(gp, hp, x[k - 1], m)
+            last += [xp.dot(w, qh(pk, hp, a, float(chi))), xp.dot(w, est(pk, hp, a)), xp.dot(w, pk)]
         dh = self.grid.dh
         Q = xp.sum(kn("frsb_qhat_integrand")(P, dF, a, float(chi)), axis=1) * dh
         masses = xp.sum(P, axis=1) * dh

@@ -1,0 +1,152 @@
+"""Benchmarks and accuracy studies of the k-step FRSB solver (numerics/frsb/).
+
+    python benchmarks/frsb.py [--tables speed threshold grid gap] [--ks 1 30 100 200] [--alphas 5.5 6 6.7]
+                              [--threshold-ks 30 100 200] [--tol 1e-4]
+
+Tables
+* speed: wall time, iterations and peak memory (tracemalloc, NumPy buffers included, from a second traced
+  call) of energy(alpha) per
+  (k, alpha, backend) from the cold start, after one warm-up call (loads the Numba cache).  The headline row is
+  k = 30, alpha = 6, tol = 1e-4 (the authors' JAX code: ~126 s on a 2-core CPU with N = 65730 per half window).
+* threshold: the root of estar(alpha) = 1 for each k (xmax = 10), with the functional's root and the time.
+* grid: the accuracy study behind numerics/frsb/grid.py: estar and the functional at the alpha = 6, k = 30 fixed
+  point evaluated on windows and spacings, against a reference grid (half-width 45, 128 points per unit).
+* gap: the estimator gap estar - functional against the dilation derivative sum_i x_i de/dx_i (central difference
+  of the functional under x -> (1 +- 1e-4) x), and the gap for several (k, xmax).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+
+import numpy as np
+
+from numerics import backends, frsb
+from numerics.frsb import grid as fgrid
+from numerics.frsb.levels import Levels
+from numerics.frsb.recursion import Recursion
+
+
+def available_backends():
+    names = ["cpu"]
+    if backends.gpu_available()[0]:
+        names.append("gpu")
+    return names
+
+
+def measured(fn, memory=True):
+    """(result, wall time, peak traced memory): the time from an untraced call, the memory from a second call
+    under tracemalloc (which slows NumPy allocations down too much to time under it)."""
+    t0 = time.perf_counter()
+    r = fn()
+    dt = time.perf_counter() - t0
+    peak = float("nan")
+    if memory:
+        tracemalloc.start()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return r, dt, peak
+
+
+def speed(ks, alphas, tol):
+    frsb.energy(6.0, k=2, xmax=4.0, tol=1e-6)        # warm-up: Numba cache
+    print(f"\n## speed: energy(alpha) from the cold start, tol = residual bound (then refined to tol/30 for the "
+          f"error bar)\n")
+    print(f"{'k':>4} {'alpha':>6} {'backend':<8} {'tol':>7} {'time [s]':>9} {'iters':>6} {'peak MB':>8} {'M':>6} "
+          f"{'estar':>14} {'error':>8} {'functional':>14}")
+    for k in ks:
+        for a in alphas:
+            for b in available_backends():
+                r, dt, peak = measured(lambda: frsb.energy(a, k=k, xmax=10.0, tol=tol, backend=b))
+                d = r.diagnostics
+                print(f"{k:>4} {a:>6g} {b:<8} {tol:>7.0e} {dt:>9.2f} {d['iterations']:>6} {peak / 2**20:>8.1f} "
+                      f"{d['grid']['M']:>6} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f}", flush=True)
+
+
+def thresholds(ks, tol):
+    print(f"\n## threshold: root of estar(alpha) = 1, xmax = 10, tol = {tol:g} (alpha)\n")
+    print(f"{'k':>4} {'time [s]':>9} {'alpha (estar)':>16} {'error':>8} {'alpha (functional)':>19} {'chi':>10} "
+          f"{'evals':>6}")
+    for k in ks:
+        r, dt, peak = measured(lambda: frsb.threshold(k=k, xmax=10.0, tol=tol), memory=False)
+        d = r.diagnostics
+        print(f"{k:>4} {dt:>9.1f} {r.alpha:>16.9f} {r.error:>8.1e} {d['alpha_functional']:>19.9f} {d['chi']:>10.6f} "
+              f"{len(d['evaluations']):>6}", flush=True)
+
+
+def grid_study():
+    k, a = 30, 6.0
+    x = np.linspace(0.01, 10.0, k)
+    sol = frsb.energy(a, k=k, xmax=10.0, tol=1e-9)
+    q, chi = np.array(sol.diagnostics["q"]), sol.diagnostics["chi"]
+    lv = Levels(x)
+    b = backends.cpu()
+    sigma = 1 / np.sqrt(2 * chi)
+    s_k = np.sqrt((1 - q[-2]) / (2 * chi))
+
+    def ev(hw, ppu):
+        g = fgrid.build(hw, ppu)
+        t0 = time.perf_counter()
+        e = Recursion(b, g, x, a).evaluate(q, chi)
+        return e.estar, lv.entropic(q, chi) + e.energetic, g.M, time.perf_counter() - t0
+
+    ref = ev(45.0, 128)
+    print(f"\n## grid: alpha = 6, k = 30, xmax = 10 at its fixed point (chi = {chi:.6f}, field spread "
+          f"1/sqrt(2chi) = {sigma:.3f}, last-step width s_k = {s_k:.3f}); reference half-width 45, 128/unit\n")
+    print(f"{'half-width':>10} {'/sigma':>7} {'pts/unit':>8} {'M':>6} {'estar - ref':>12} {'functional - ref':>17} "
+          f"{'eval [ms]':>9}")
+    for hw, ppu in [(14, 32), (16, 32), (18, 32), (20, 32), (22, 32), (24, 32), (28, 32),
+                    (30, 12), (30, 16), (30, 20), (30, 24), (30, 32), (30, 48)]:
+        e, f, M, dt = ev(float(hw), ppu)
+        print(f"{hw:>10} {hw / sigma:>7.2f} {ppu:>8} {M:>6} {e - ref[0]:>12.1e} {f - ref[1]:>17.1e} {dt * 1e3:>9.1f}")
+    for eps in (1e-5, 1e-8, 1e-10):
+        hw, ppu = fgrid.requirements(chi, q, eps)
+        print(f"plan for energy accuracy {eps:g}: half-width {hw:.1f}, {ppu} points per unit")
+    print("authors' grid (MATH.md §4.8): half-width 40, N = 65730 intervals per half window (M = 131461)")
+
+
+def gap_study():
+    import numerics
+
+    print("\n## gap: estar - functional vs the dilation derivative sum_i x_i de/dx_i (alpha = 6)\n")
+    print(f"{'k':>4} {'xmax':>6} {'tol':>6} {'estar':>14} {'functional':>14} {'gap':>11} {'dilation':>11} "
+          f"{'gap - dil':>10}")
+    c = float(numerics.energy("one-rsb", 6.0).diagnostics["c"])
+    rows = [(1, None, [c], 1e-10), (4, 5.0, None, 1e-8), (30, 10.0, None, 1e-8), (30, 15.0, None, 1e-8),
+            (60, 15.0, None, 1e-7), (60, 20.0, None, 1e-6)]
+    for k, xmax, bp, tol in rows:
+        x = np.array(bp) if bp is not None else np.linspace(0.01, xmax, k)
+        r = frsb.energy(6.0, k=k, breakpoints=list(x), tol=tol)
+        f = [frsb.energy(6.0, k=k, breakpoints=list(s * x), tol=tol, init=r).diagnostics["functional"]
+             for s in (1 + 1e-4, 1 - 1e-4)]
+        dil = (f[0] - f[1]) / 2e-4
+        gap = r.diagnostics["estimator_gap"]
+        label = f"{x[-1]:.4g}" + ("=c" if bp is not None else "")
+        print(f"{k:>4} {label:>6} {tol:>6.0e} {r.energy:>14.10f} {r.diagnostics['functional']:>14.10f} {gap:>11.3e} "
+              f"{dil:>11.3e} {gap - dil:>10.1e}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tables", nargs="*", default=["speed", "threshold", "grid", "gap"])
+    ap.add_argument("--ks", type=int, nargs="*", default=[1, 30, 100, 200])
+    ap.add_argument("--alphas", type=float, nargs="*", default=[5.5, 6.0, 6.7])
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--threshold-ks", type=int, nargs="*", default=[30, 100, 200])
+    ap.add_argument("--threshold-tol", type=float, default=1e-6)
+    args = ap.parse_args()
+    print(f"backends available: {', '.join(available_backends())}")
+    if "speed" in args.tables:
+        speed(args.ks, args.alphas, args.tol)
+    if "threshold" in args.tables:
+        thresholds(args.threshold_ks, args.threshold_tol)
+    if "grid" in args.tables:
+        grid_study()
+    if "gap" in args.tables:
+        gap_study()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""k-step FRSB at zero temperature (derive/frsb.py, numerics/frsb/): derivations, solver, estimators, API.
+
+Small k and small grids keep this fast; the big runs (k = 30 .. 200, thresholds) are in benchmarks/frsb.py.
+"""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numerics
+from numerics import backends, fourier
+from numerics import frsb
+from numerics.frsb import grid as fgrid
+from numerics.frsb.levels import Levels
+from numerics.frsb.recursion import Recursion
+from numerics.results import ConvergenceError, EnergyResult
+
+ROOT = Path(__file__).resolve().parent.parent
+K4 = dict(k=4, xmax=5.0)
+
+
+@pytest.fixture(scope="module")
+def e6_k4():
+    return frsb.energy(6.0, **K4, tol=1e-9)
+
+
+# ------------------------------------------------------------------------------------------- derive/
+
+def test_generated_frsb_is_current():
+    r = subprocess.run([sys.executable, "-m", "derive", "--check", "frsb"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_symbolic_checks():
+    from derive import frsb as d
+
+    assert d.check_last_level() < 1e-40          # closed-form last step vs direct 50-digit quadrature
+    assert d.check_entropic_gradient(3) == [1, 2, 3]
+    assert d.check_step_background()
+    assert d.breakpoints() == (0, 1)            # kinks of F_k in the rescaled field
+    assert d.estar_pieces() == (0, 0, 1)        # -dF_k/dlambda: the indicator of the active piece
+
+
+def test_gradient_identity_matches_finite_differences():
+    """Hand-typed Parisi identity d(-alpha E F_0)/dq_j = (x_j - x_{j-1}) Qhat_j / 2, d/dchi = -Qhat_k/2, plus the
+    SymPy entropic gradient, against central differences of the discrete functional (MATH.md §4.5 (S_i))."""
+    x = np.array([0.5, 1.5, 3.0])
+    b = backends.cpu()
+    rec = Recursion(b, fgrid.build(22.0, 24), x, 6.0)
+    lv = Levels(x)
+    q, chi = np.array([0.62, 0.75, 0.9, 1.0]), 0.05
+
+    def e(q, chi):
+        return lv.entropic(q, chi) + rec.evaluate(q, chi).energetic
+
+    ev = rec.evaluate(q, chi)
+    G = lv.G(q, chi)
+    dx = np.diff(x, prepend=0.0)
+    grad_q = 0.5 * dx * (ev.Qhat[:-1] - G[:-1])
+    grad_chi = 0.5 * (G[-1] - ev.Qhat[-1])
+    h = 1e-5
+    for j in range(3):
+        qp, qm = q.copy(), q.copy()
+        qp[j] += h
+        qm[j] -= h
+        fd = (e(qp, chi) - e(qm, chi)) / (2 * h)
+        assert abs(fd - grad_q[j]) < 2e-8 * max(1, abs(fd)), (j, fd, grad_q[j])
+    fd = (e(q, chi + 1e-6) - e(q, chi - 1e-6)) / 2e-6
+    assert abs(fd - grad_chi) < 1e-7
+
+
+def test_gregory_weights_and_interpolation():
+    assert [str(w) for w in fourier.gregory_end_weights(3)] == ["-5/8", "1/6", "-1/24"]  # 3/8, 7/6, 23/24
+    n = 32
+    w = fourier.piece_weights(n, 1 / n, 8)
+    t = np.linspace(0, 1, n + 1)
+    assert abs(w @ t**7 - 1 / 8) < 1e-14
+    g = fourier.PeriodicGrid.covering(10, 12, 16)
+    f = np.exp(-g.h**2 / 2) * np.cos(g.h)
+    pts = np.array([0.1, 0.37, 0.999])
+    E = fourier.interpolation_matrix(g, pts)
+    assert np.allclose(np.real(E @ np.fft.rfft(f)), np.exp(-pts**2 / 2) * np.cos(pts), atol=1e-13)
+
+
+# ------------------------------------------------------------------------------------- against 1-RSB
+
+def test_k1_at_the_1rsb_optimum_reproduces_1rsb():
+    """MATH.md §4.10: one level at x_0 = c is the 1-RSB at that c; at the optimal c both estimators agree."""
+    one = numerics.energy("one-rsb", 6.0)
+    d1 = one.diagnostics
+    r = frsb.energy(6.0, k=1, breakpoints=[float(d1["c"])], tol=1e-11)
+    d = r.diagnostics
+    assert abs(d["q"][0] - float(d1["q0"])) < 1e-10
+    assert abs(d["chi"] - float(d1["chi"])) < 1e-10
+    assert abs(r.energy - float(d1["estar"])) < 1e-10
+    assert abs(d["functional"] - float(d1["fstar"])) < 1e-10
+    assert abs(d["estimator_gap"]) < 1e-10
+    assert r.error < 1e-9
+
+
+def test_frsb_functional_dominates_1rsb():
+    """The k-step functional is maximised over q: with breakpoints containing the 1-RSB c it is >= fstar_1RSB
+    (merging the other levels gives the 1-RSB point), strictly here.  (With the default breakpoints no such order
+    is guaranteed: k = 1 at x_0 = 0.01 is close to RS, below 1-RSB; at k = 30 the FRSB value is above.)"""
+    one = numerics.energy("one-rsb", 6.0)
+    c = float(one.diagnostics["c"])
+    r = frsb.energy(6.0, k=3, breakpoints=[1.0, c, 6.0], tol=1e-9)
+    assert r.diagnostics["functional"] > float(one.diagnostics["fstar"]) + 1e-6
+    # estar carries the finite-k gap sum_i x_i de/dx_i, which has no sign: no order for it at these breakpoints
+    assert abs(r.energy - r.diagnostics["functional"] - r.diagnostics["estimator_gap"]) < 1e-12
+
+
+# -------------------------------------------------------------------------------- values and estimators
+
+def test_energy_alpha6_k30_matches_math_range():
+    """MATH.md §5: e*(6; k = 30, xmax = 10) in 0.80537-0.80544 (estar, authors' O(dh)-biased quadrature, tends to
+    0.805421) and the potential tends to 0.805367.  Ours: estar 0.8054346, potential 0.8053669."""
+    r = frsb.energy(6.0, k=30, xmax=10.0, tol=1e-6)
+    assert 0.80537 <= r.energy <= 0.80544
+    assert abs(r.diagnostics["functional"] - 0.805367) < 1e-6
+    assert abs(r.energy - 0.8054346) < 3e-6 and r.error < 3e-6
+    assert abs(r.diagnostics["chi"] - 0.03707) < 1e-4
+    q = np.array(r.diagnostics["q"])
+    assert np.all(np.diff(q) >= 0) and q[-1] == 1.0
+
+
+def test_estimators_differ_by_the_dilation_derivative(e6_k4):
+    """estar = functional + sum_i x_i de/dx_i at the fixed point (scaling the cost of an active unit, see
+    numerics.frsb): the gap equals the central difference of the functional under a dilation of the breakpoints."""
+    x = np.linspace(0.01, 5.0, 4)
+    f = {}
+    for s in (1 + 1e-4, 1 - 1e-4):
+        f[s] = frsb.energy(6.0, k=4, breakpoints=list(s * x), tol=1e-10, init=e6_k4).diagnostics["functional"]
+    D = (f[1 + 1e-4] - f[1 - 1e-4]) / 2e-4
+    assert abs(e6_k4.diagnostics["estimator_gap"] - D) < 2e-8
+    assert e6_k4.diagnostics["estimator_gap"] > 1e-5   # a genuine finite-k effect, not a quadrature artefact
+
+
+def test_estimator_gap_converges_with_the_h_grid(e6_k4):
+    """The grid part of the gap shrinks with refinement: gap(grid) -> gap(fine), at the fixed (q, chi)."""
+    x = np.linspace(0.01, 5.0, 4)
+    q, chi = np.array(e6_k4.diagnostics["q"]), e6_k4.diagnostics["chi"]
+    lv = Levels(x)
+
+    def gap(hw, ppu):
+        ev = Recursion(backends.cpu(), fgrid.build(hw, ppu), x, 6.0).evaluate(q, chi)
+        return ev.estar - (lv.entropic(q, chi) + ev.energetic)
+
+    ref = gap(40.0, 48)
+    devs = [abs(gap(hw, 16) - ref) for hw in (14.0, 17.0, 20.0, 24.0)]
+    assert all(b < a for a, b in zip(devs, devs[1:])), devs
+    assert devs[-1] < 1e-9
+    assert abs(e6_k4.diagnostics["estimator_gap"] - ref) < 1e-8
+
+
+def test_threshold_small_k_nested_breakpoints_non_increasing():
+    """Nested breakpoint sets (k = 2, 3, 5 on [0.01, 4]): the functional can only grow, so its threshold cannot
+    increase with k; nor does the estar threshold (beyond the tolerance)."""
+    res = [frsb.threshold(k=k, xmax=4.0, tol=1e-5) for k in (2, 3, 5)]
+    a = [r.alpha for r in res]
+    af = [r.diagnostics["alpha_functional"] for r in res]
+    tol = 1e-5
+    assert a[1] <= a[0] + tol and a[2] <= a[1] + tol, a
+    assert af[1] <= af[0] + tol and af[2] <= af[1] + tol, af
+    for r in res:
+        assert r.error < 5e-5
+        assert abs(r.diagnostics["estar"] - 1) < 1e-5
+
+
+def test_warm_start_gives_the_same_energy_faster(e6_k4):
+    cold = frsb.energy(6.1, **K4, tol=1e-8)
+    warm = frsb.energy(6.1, **K4, tol=1e-8, init=e6_k4)
+    assert abs(cold.energy - warm.energy) < 1e-8 + cold.error + warm.error
+    assert warm.diagnostics["iterations"] < cold.diagnostics["iterations"]
+
+
+def test_sat_phase_is_zero():
+    r = frsb.energy(1.5, **K4)
+    assert r.energy == 0.0 and r.error == 0.0
+
+
+# ------------------------------------------------------------------------------------------- backends
+
+def test_gpu_code_path_on_numpy_matches_cpu(e6_k4):
+    emu = frsb.energy(6.0, **K4, tol=1e-9, backend="gpu-emulated")
+    assert emu.diagnostics["backend"] == "gpu-emulated"
+    assert abs(emu.energy - e6_k4.energy) < 1e-11
+    assert np.allclose(emu.diagnostics["q"], e6_k4.diagnostics["q"], atol=1e-10)
+
+
+def _cupy_gpu():
+    ok, _ = backends.gpu_available()
+    return ok
+
+
+@pytest.mark.skipif(not _cupy_gpu(), reason="needs CuPy and a CUDA GPU")
+def test_gpu_backend_matches_cpu(e6_k4):
+    gen = __import__("generated.frsb_cupy", fromlist=["SOURCES"])
+    for name in gen.SOURCES:          # every kernel compiles through NVRTC
+        gen.kernel(name)
+    g = frsb.energy(6.0, **K4, tol=1e-9, backend="gpu")
+    assert g.diagnostics["backend"] == "gpu"
+    assert abs(g.energy - e6_k4.energy) < 1e-10
+
+
+@pytest.mark.skipif(_cupy_gpu(), reason="a GPU is available here")
+def test_gpu_backend_without_gpu_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="CuPy"):
+        frsb.energy(6.0, **K4, backend="gpu")
+    with pytest.raises(ValueError, match="gpu"):
+        frsb.energy(6.0, **K4, backend="gpu")
+
+
+# ---------------------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("kw, exc, match", [
+    (dict(k=0), ValueError, "k must be >= 1"),
+    (dict(k=2.5), TypeError, "k must be an integer"),
+    (dict(xmax=0.0), ValueError, "xmax"),
+    (dict(xmax=-1.0), ValueError, "xmax"),
+    (dict(k=2, xmax=0.005), ValueError, "xmax must be > 0.01"),
+    (dict(k=3, breakpoints=[1.0, 2.0]), ValueError, "breakpoints has 2 entries"),
+    (dict(k=2, breakpoints=[2.0, 1.0]), ValueError, "strictly increasing"),
+    (dict(tol=0.0), ValueError, "tol"),
+    (dict(tol=0.5), ValueError, "tol"),
+    (dict(backend="tpu"), ValueError, "backend"),
+    (dict(half_width=5.0), ValueError, "too coarse"),
+    (dict(points_per_unit=4), ValueError, "points_per_unit"),
+    (dict(init={"q": [0.7, 1.0], "chi": 0.05}), ValueError, "k = 4"),
+    (dict(init=3), TypeError, "init"),
+    (dict(k=4, xmax=25.0, tol=1e-7), ValueError, "double-precision floor"),
+])
+def test_bad_parameters(kw, exc, match):
+    params = {**K4, **kw}
+    with pytest.raises(exc, match=match):
+        frsb.energy(6.0, **params)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, float("nan"), "6"])
+def test_bad_alpha(alpha):
+    with pytest.raises((ValueError, TypeError)):
+        frsb.energy(alpha, **K4)
+
+
+def test_threshold_bad_bracket():
+    with pytest.raises(ValueError, match="bracket"):
+        frsb.threshold(k=2, xmax=4.0, bracket=(7.0, 6.0))
+
+
+def test_non_convergence_raises_with_history():
+    with pytest.raises(ConvergenceError) as info:
+        frsb.energy(6.0, **K4, max_iter=2)
+    hist = info.value.diagnostics["residual_history"]
+    assert len(hist) == 2 and all(math.isfinite(v) for v in hist)
+    assert "last residuals" in str(info.value)
+
+
+# ------------------------------------------------------------------------------------------ API, CLI
+
+def test_result_diagnostics_contract(e6_k4):
+    d = e6_k4.diagnostics
+    for key in ("q", "x", "chi", "L0", "estar", "functional", "iterations", "residual_history", "grid",
+                "backend", "time_s"):
+        assert key in d, key
+    assert set(d["grid"]) >= {"half_width", "N", "dh"}
+    assert len(d["q"]) == 5 and len(d["x"]) == 4 and d["estar"] == e6_k4.energy
+    assert isinstance(e6_k4, EnergyResult) and e6_k4.method == "frsb"
+    json.dumps(e6_k4.to_dict())
+
+
+def test_registered_and_api():
+    assert "frsb" in numerics.METHODS
+    params = numerics.parameters("frsb", "energy")
+    assert {"k", "xmax", "tol", "backend", "breakpoints", "init", "progress"} <= set(params)
+    r = numerics.energy("frsb", 6.0, k=2, xmax=4.0, tol=1e-6, progress=True)
+    assert 0.7 < r.energy < 0.9
+
+
+def test_cli_energy_json():
+    r = subprocess.run([sys.executable, "-m", "numerics.cli", "energy", "frsb", "--alpha", "6", "--k", "2",
+                        "--xmax", "4", "--tol", "1e-6", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["method"] == "frsb" and 0.7 < float(out["energy"]) < 0.9
+    bad = subprocess.run([sys.executable, "-m", "numerics.cli", "energy", "frsb", "--alpha", "6", "--k", "0"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "k must be" in bad.stderr
