@@ -97,7 +97,8 @@ def run_all(as_json: bool) -> int:
         return 0
     print(f"{'method':<16} {'alpha_inj':<22} {'error':>9} {'time':>8}  description")
     for name, m, r, dt in sorted(rows, key=lambda x: float(x[2].alpha)):
-        print(f"{name:<16} {r.alpha_str:<22} {r.error:9.1e} {dt:7.2f}s  {m.description}")
+        extra = ", ".join(f"{k}={v}" for k, v in m.all_params.items())
+        print(f"{name:<16} {r.alpha_str:<22} {r.error:9.1e} {dt:7.2f}s  {m.description}" + (f" [{extra}]" if extra else ""))
     return 0
 
 
