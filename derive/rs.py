@@ -21,7 +21,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.codegen import Averaged, Kernel
-from derive.gauss import Avg, H, integrate_gaussian, tails, xi
+from derive.gauss import Avg, integrate_gaussian, tails, xi
 
 alpha = sp.Symbol("alpha", positive=True)
 chi = sp.Symbol("chi", positive=True)

@@ -65,16 +65,16 @@ class _RS:
 
     def newton(self, q, b, a):
         """Newton on (q-equation, e - 1, AT) in (q, beta, alpha) with the derived Jacobian."""
-        x = np.array([q, b, a])
-        for it in range(1, 31):
-            f = np.array([self.q_eq(x[2], x[1], x[0]), self.energy(x[2], x[1], x[0]) - 1,
-                          self.replicon(x[2], x[1], x[0])])
-            j = np.array([[jij(x[2], x[1], x[0]) for jij in row] for row in self.jac])
-            dx = np.linalg.solve(j, f)
-            x = x - dx
-            if np.max(np.abs(dx)) < 1e-14:
-                return x[2], x[1], x[0], it
-        raise ConvergenceError("dAT 3x3 Newton (double) did not converge", {"last_step": dx.tolist()})
+        def F(x):
+            return np.array([self.q_eq(x[2], x[1], x[0]), self.energy(x[2], x[1], x[0]) - 1,
+                             self.replicon(x[2], x[1], x[0])])
+
+        def J(x):
+            return np.array([[jij(x[2], x[1], x[0]) for jij in row] for row in self.jac])
+
+        x, _, it, _ = roots.newton(F, J, [q, b, a], what="dAT 3x3 system (double)",
+                                   domain=lambda x: 0 < x[0] < 1 and x[1] > 0 and x[2] > 0)
+        return x[2], x[1], x[0], it
 
 
 def threshold(*, digits=None) -> ThresholdResult:

@@ -55,7 +55,6 @@ C_START, C_MAX, C_MIN = 1.0, 1e4, 1e-4
 FIXED_POINT_ITERATIONS = 20
 NEWTON_MAXITER = 60
 STEP_TOL = 1e-14
-NOISE_STEP = 1e-6
 ENERGY_ULPS = 32
 """Round-off floor of a double energy: against a 24000-node rule the 1200-node energies differ by <= 12 ulp
 for alpha in [2.001, 1000]."""
@@ -132,49 +131,9 @@ def valid(x):
     return bool(ok and (len(x) == 3 or x[3] > 2))
 
 
-def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER, domain=None):
-    """Newton's method with step halving (keeps x in ``domain`` (default :func:`valid`) and the residual from
-    growing).
-
-    Converged when the relative step is below tol, or, once below NOISE_STEP, when it no longer shrinks
-    (the round-off floor of an ill-conditioned Jacobian, e.g. near alpha = 2).  Returns (x, last relative
-    step, iterations, residual history).
-    """
-    x = np.array(x0, dtype=float)
-    fx = F(x)
-    history, last = [float(np.max(np.abs(fx)))], np.inf
-    for it in range(1, maxiter + 1):
-        dx = np.linalg.solve(J(x), fx)
-        t = 1.0
-        while True:
-            trial = x - t * dx
-            ft = _finite(F, trial, domain or valid)
-            if ft is not None and (np.max(np.abs(ft)) <= 2 * history[-1] or t < 1e-3):
-                break
-            t /= 2
-            if t < 1e-6:
-                raise ConvergenceError(f"{what}: Newton step leaves the domain", {"x": x.tolist(),
-                                       "step": dx.tolist(), "residuals": history})
-        x, fx = trial, ft
-        history.append(float(np.max(np.abs(fx))))
-        step = float(np.max(np.abs(t * dx) / np.abs(x)))
-        if step < tol or (step < NOISE_STEP and step > last / 4):
-            return x, step, it, history
-        last = step
-    raise ConvergenceError(f"{what}: Newton did not converge in {maxiter} iterations",
-                           {"x": x.tolist(), "residuals": history})
-
-
-def _finite(F, x, domain):
-    """F(x) if x is in the domain and F(x) is finite there, else None (numba raises ZeroDivisionError where a
-    kernel underflows to 0/0, e.g. exp(-c) at c ~ 1e3)."""
-    if not domain(x):
-        return None
-    try:
-        f = F(x)
-    except ZeroDivisionError:
-        return None
-    return f if np.all(np.isfinite(f)) else None
+def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER, domain=valid):
+    """:func:`numerics.roots.newton` with the 1-RSB domain :func:`valid` by default."""
+    return roots.newton(F, J, x0, what=what, tol=tol, maxiter=maxiter, domain=domain)
 
 
 def _inner(eq, a, c, q0, chi):

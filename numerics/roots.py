@@ -10,6 +10,8 @@ from scipy.optimize import brentq
 from numerics.results import ConvergenceError
 
 EPS = np.finfo(float).eps
+NOISE_STEP = 1e-6
+"""Below this relative step, a Newton step that no longer shrinks is the round-off floor."""
 
 
 def brent(f, a: float, b: float, *, what: str, xtol: float = 0.0, rtol: float = 4 * EPS, maxiter: int = 200):
@@ -62,3 +64,48 @@ def newton_mp(F, J, x0, *, tol, maxiter: int = 100, what: str):
             return list(x), step, it
     raise ConvergenceError(f"{what}: Newton did not converge in {maxiter} iterations",
                            {"steps": [mpmath.nstr(s, 5) for s in steps]})
+
+
+def newton(F, J, x0, *, what, domain, tol=1e-14, maxiter=60):
+    """Newton's method in double precision with step halving (keeps x in ``domain``, a predicate, and the
+    residual from growing).
+
+    Converged when the relative step is below tol, or, once below NOISE_STEP, when it no longer shrinks
+    (the round-off floor of an ill-conditioned Jacobian, e.g. near alpha = 2).  Returns (x, last relative
+    step, iterations, residual history).
+    """
+    x = np.array(x0, dtype=float)
+    fx = F(x)
+    history, last = [float(np.max(np.abs(fx)))], np.inf
+    for it in range(1, maxiter + 1):
+        dx = np.linalg.solve(J(x), fx)
+        t = 1.0
+        while True:
+            trial = x - t * dx
+            ft = _finite(F, trial, domain)
+            if ft is not None and (np.max(np.abs(ft)) <= 2 * history[-1] or t < 1e-3):
+                break
+            t /= 2
+            if t < 1e-6:
+                raise ConvergenceError(f"{what}: Newton step leaves the domain", {"x": x.tolist(),
+                                       "step": dx.tolist(), "residuals": history})
+        x, fx = trial, ft
+        history.append(float(np.max(np.abs(fx))))
+        step = float(np.max(np.abs(t * dx) / np.abs(x)))
+        if step < tol or (step < NOISE_STEP and step > last / 4):
+            return x, step, it, history
+        last = step
+    raise ConvergenceError(f"{what}: Newton did not converge in {maxiter} iterations",
+                           {"x": x.tolist(), "residuals": history})
+
+
+def _finite(F, x, domain):
+    """F(x) if x is in the domain and F(x) is finite there, else None (numba raises ZeroDivisionError where a
+    kernel underflows to 0/0, e.g. exp(-c) at c ~ 1e3)."""
+    if not domain(x):
+        return None
+    try:
+        f = F(x)
+    except ZeroDivisionError:
+        return None
+    return f if np.all(np.isfinite(f)) else None

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 
 from numerics import kernels, roots, validate
-from numerics.results import ConvergenceError, EnergyResult, ThresholdResult
+from numerics.results import EnergyResult, ThresholdResult
 
 GUARD_DIGITS = 15
 
@@ -67,20 +67,14 @@ def threshold(*, digits=None) -> ThresholdResult:
     chi_a, _, calls = roots.brent(red, 0.05, 5.0, what="RS threshold (reduced equation)")
     alpha_a = float(g.rs_alpha_of_chi(chi_a))
     # route B: Newton on the 2x2 system from a deliberately perturbed start
-    x = np.array([1.05 * alpha_a, 0.9 * chi_a])
-    for it in range(100):
-        f = np.array([g.rs_threshold_stationarity(*x), g.rs_threshold_estar_minus_one(*x)])
-        j = np.array([[g.rs_threshold_jac_0_alpha(*x), g.rs_threshold_jac_0_chi(*x)],
-                      [g.rs_threshold_jac_1_alpha(*x), g.rs_threshold_jac_1_chi(*x)]])
-        dx = np.linalg.solve(j, f)
-        x = x - dx
-        if np.max(np.abs(dx) / np.abs(x)) < 1e-15:
-            break
-    else:
-        raise ConvergenceError("RS threshold: 2x2 Newton did not converge", {"last_step": dx.tolist()})
+    x, _, its, _ = roots.newton(
+        lambda x: np.array([g.rs_threshold_stationarity(*x), g.rs_threshold_estar_minus_one(*x)]),
+        lambda x: np.array([[g.rs_threshold_jac_0_alpha(*x), g.rs_threshold_jac_0_chi(*x)],
+                            [g.rs_threshold_jac_1_alpha(*x), g.rs_threshold_jac_1_chi(*x)]]),
+        [1.05 * alpha_a, 0.9 * chi_a], what="RS threshold, 2x2 system", domain=lambda x: x[0] > 2 and x[1] > 0)
     alpha_b, chi_b = map(float, x)
     diag = {"chi": chi_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
-            "newton_iterations": it + 1}
+            "newton_iterations": its}
     params = {"digits": digits}
     if digits is None:
         err = max(abs(alpha_a - alpha_b), 4 * roots.EPS * alpha_a)
