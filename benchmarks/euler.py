@@ -1,4 +1,4 @@
-"""Euler-characteristic surrogate and elementary bounds (MATH.md §6-7): timings and the finite-n check.
+"""Euler-characteristic surrogate and elementary bounds (docs/theory.md §6-7): timings and the finite-n check.
 
     python benchmarks/euler.py [--sizes 16000x2000 20000x2000 ...] [--fit-n-max 2000] [--digits 30]
 
@@ -18,7 +18,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from numerics import api, euler
+from relu_injectivity.methods import registry as api
+from relu_injectivity.methods import euler
 
 
 def best_time(fn, repeat=3):

@@ -22,10 +22,11 @@ import tracemalloc
 
 import numpy as np
 
-from numerics import backends, frsb
-from numerics.frsb import grid as fgrid
-from numerics.frsb.levels import Levels
-from numerics.frsb.recursion import Recursion
+from relu_injectivity.machinery import backends
+from relu_injectivity.methods import frsb
+from relu_injectivity.methods.frsb import grid as fgrid
+from relu_injectivity.methods.frsb.levels import Levels
+from relu_injectivity.methods.frsb.recursion import Recursion
 
 
 def available_backends():
@@ -104,7 +105,7 @@ def grid_study():
     for eps in (1e-5, 1e-8, 1e-10):
         hw, ppu = fgrid.requirements(chi, q, eps)
         print(f"plan for energy accuracy {eps:g}: half-width {hw:.1f}, {ppu} points per unit")
-    print("authors' grid (MATH.md §4.8): half-width 40, N = 65730 intervals per half window (M = 131461)")
+    print("authors' grid (docs/theory.md §4.8): half-width 40, N = 65730 intervals per half window (M = 131461)")
 
 
 def gap_study():

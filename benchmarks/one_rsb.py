@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-import numerics
+import relu_injectivity as numerics
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from numerics.cli import _extra_params
-from numerics.scan import grid, scan
+from relu_injectivity.interfaces.cli.main import _extra_params
+from relu_injectivity.workflow.scan import grid, scan
 
 
 def timed(fn):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-import numerics
+import relu_injectivity as numerics
 
 
 def best_time(fn, repeat):

@@ -5,15 +5,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from derive import codegen
+from . import codegen
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m derive", description=__doc__)
     ap.add_argument("modules", nargs="*", help="derive modules to regenerate (default: all)")
     ap.add_argument("--check", action="store_true", help="exit 1 and name the stale files if generated/ is not current")
-    ap.add_argument("--out", type=Path, default=codegen.GENERATED, help="output directory (default: generated/)")
+    ap.add_argument("--out", type=Path, default=None, help="output directory (default: generated/ of a checkout)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        if not (args.check or codegen.IN_CHECKOUT):
+            print("this is an installed package: regenerate from a source checkout (`python -m derive` there), "
+                  "or write the files elsewhere with --out DIR", file=sys.stderr)
+            return 2
+        args.out = codegen.GENERATED
     known = codegen.modules()
     unknown = [m for m in args.modules if m not in known]
     if unknown:

@@ -1,4 +1,4 @@
-"""Elementary bounds on alpha_inj (MATH.md §7): Cover/Wendel, union bound over orthants, Gordon-Chernoff.
+"""Elementary bounds on alpha_inj (docs/theory.md §7): Cover/Wendel, union bound over orthants, Gordon-Chernoff.
 
 Exponential rates of binomial sums come from Stirling's formula: ``log Gamma(y+1) = y log y - y + O(log y)``
 (:func:`stirling`, the remainder is checked by a SymPy limit in tests/test_bounds.py), so with M = a n and
@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.codegen import Kernel
+from .codegen import Kernel
 
 alpha = sp.Symbol("alpha", positive=True)
 nn = sp.Symbol("n", positive=True)                     # the large parameter (input dimension)

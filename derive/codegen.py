@@ -17,9 +17,11 @@ import sympy as sp
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
-from derive.gauss import Avg, xi
+from .gauss import Avg, xi
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
+IN_CHECKOUT = (GENERATED.parent / "pyproject.toml").is_file()
+"""True in a source checkout; in an installed package GENERATED lies in site-packages and is never written."""
 TARGETS = ("numba", "mpmath", "cupy")
 COMMAND = "python -m derive"
 
@@ -206,13 +208,11 @@ def render(module: str, items) -> dict:
 
 def modules() -> list[str]:
     """Derive modules that define ``kernels()``, in sorted order."""
-    import derive
-
     found = []
-    for info in sorted(pkgutil.iter_modules(derive.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).resolve().parent)]), key=lambda m: m.name):
         if info.name.startswith("_") or info.name in {"codegen", "gauss"}:
             continue
-        mod = importlib.import_module(f"derive.{info.name}")
+        mod = importlib.import_module(f"{__package__}.{info.name}")
         if hasattr(mod, "kernels"):
             found.append(info.name)
     return found
@@ -224,7 +224,7 @@ def generate(only=None) -> dict:
                              'One module per derive module and target: <module>_numba.py, <module>_mpmath.py, '
                              '<module>_cupy.py."""\n')}
     for name in (only or modules()):
-        mod = importlib.import_module(f"derive.{name}")
+        mod = importlib.import_module(f"{__package__}.{name}")
         files.update(render(name, mod.kernels()))
     return files
 

@@ -1,4 +1,4 @@
-"""The Euler-characteristic surrogate q_{m,n} = E chi(X_{m,n}) (MATH.md §6): exact sums and asymptotics.
+"""The Euler-characteristic surrogate q_{m,n} = E chi(X_{m,n}) (docs/theory.md §6): exact sums and asymptotics.
 
 Definition (§6.2, the workshop slides' triple sum, input dimension n = N + 1)::
 
@@ -20,8 +20,8 @@ the exponent n psi(u, v),
 
     psi(u, v) = alpha log(F(e^u, e^v)/2) - u - v
 
-(MATH.md writes psi without the -alpha log 2 of the prefactor 2^{1-m}; the stationarity equations are the same,
-the rate is psi at the saddle *including* it).  SymPy derives grad psi, shows the symmetric line u = v = log t
+(the -alpha log 2 of the prefactor 2^{1-m} does not change the stationarity equations, but the rate, psi at the
+saddle, includes it).  SymPy derives grad psi, shows the symmetric line u = v = log t
 is stationary where a quadratic in t vanishes, solves it (for t: the smaller root; for alpha: alpha(t)), and
 the rate ``rate = psi(saddle)`` so that (1/n) log q_{alpha n, n} -> rate(alpha).  The 2-D Laplace method on the
 torus |z| = |w| = t gives the prefactor:  log q = n rate - log n + c0 + O(1/n) with
@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.codegen import Kernel
+from .codegen import Kernel
 
 m = sp.Symbol("m", integer=True, positive=True)
 n = sp.Symbol("n", integer=True, positive=True)
@@ -47,7 +47,7 @@ z, w = sp.symbols("z w")
 
 
 def row_sum(M, r):
-    """S(M, r) = sum_{j=0}^{r} C(M, j), the partial sum of row M of Pascal's triangle (MATH.md §6.2)."""
+    """S(M, r) = sum_{j=0}^{r} C(M, j), the partial sum of row M of Pascal's triangle (docs/theory.md §6.2)."""
     return sp.Sum(sp.binomial(M, j), (j, 0, r))
 
 
@@ -66,12 +66,12 @@ def face_summand():
 
 
 def face_sum():
-    """q_{m,n} as the face-counting sum over k = 0 .. n-1 (MATH.md §6.2)."""
+    """q_{m,n} as the face-counting sum over k = 0 .. n-1 (docs/theory.md §6.2)."""
     return sp.Sum(face_summand(), (k, 0, n - 1))
 
 
 def generating_function():
-    """(F, G, prefactor): q_{m,n} = prefactor * [z^{n-1} w^{n-1}] F^m G (MATH.md §6.2)."""
+    """(F, G, prefactor): q_{m,n} = prefactor * [z^{n-1} w^{n-1}] F^m G (docs/theory.md §6.2)."""
     return 1 + z + w - z * w, 1 / ((1 - z) * (1 - w) * (1 + w)), 2**(1 - m)
 
 
@@ -172,7 +172,7 @@ def kernels():
     s = saddle()
     ks = [
         Kernel("euler_face_term", (n, k, c, s1, s2), _sign_kernel(fp["term"]),
-               "2^{m-1} x k-th face-counting term, C(m,k) -> c and the two row sums -> s1, s2 (MATH.md §6.2). "
+               "2^{m-1} x k-th face-counting term, C(m,k) -> c and the two row sums -> s1, s2 (docs/theory.md §6.2). "
                "Exact for Python ints."),
         Kernel("euler_face_normalisation", (m,), fp["normalisation"], "q_{m,n} = (sum of face terms) / this."),
         Kernel("euler_k_first", (n,), sp.sympify(fp["k_range"][0]), "First k of the face-counting sum."),
@@ -190,7 +190,7 @@ def kernels():
         Kernel("euler_psi_dalpha", (alpha, t), sp.diff(pl, alpha),
                "d psi/d alpha at fixed t (= d rate/d alpha at the saddle, envelope theorem)."),
         Kernel("euler_stationarity", (alpha, t), st,
-               "Numerator of dpsi/du on u = v = log t: the saddle-point quadratic in t (MATH.md §6.3)."),
+               "Numerator of dpsi/du on u = v = log t: the saddle-point quadratic in t (docs/theory.md §6.3)."),
         Kernel("euler_stationarity_dalpha", (alpha, t), sp.diff(st, alpha), "d(stationarity)/d alpha."),
         Kernel("euler_stationarity_dt", (alpha, t), sp.diff(st, t), "d(stationarity)/dt."),
         Kernel("euler_discriminant", (alpha,), s["discriminant"],

@@ -1,4 +1,4 @@
-"""Zero-temperature full RSB in the k-step ("k-RSB-like") discretisation (MATH.md §4).
+"""Zero-temperature full RSB in the k-step ("k-RSB-like") discretisation (docs/theory.md §4).
 
 Unknowns ``q_0 <= ... <= q_{k-1} <= q_k = 1`` and ``chi``; fixed breakpoints ``x_0 < ... < x_{k-1}``;
 ``L_k = chi``, ``L_i = L_{i+1} + x_i dq_{i+1}``.  In the rescaled field ``h = w/sqrt(2 chi)``:
@@ -22,7 +22,7 @@ What SymPy does here:
 * the entropic part of (FRSB-e), its gradient in ``q_0..q_{k-1}, chi`` (for k = 1..4, by differentiation), and
   from it the local structure ``G_0 = q_0/L_0^2``, ``G_i - G_{i-1} = dq_i/(L_{i-1} L_i)`` of (S_i) with
   ``d ent/d q_j = -(1/2)(x_j - x_{j-1}) G_j`` and ``d ent/d chi = G_k/2`` (checked by :func:`check_entropic_gradient`);
-* the update of MATH.md §4.5 (lambda_0, the recursion of 1/lambda_i, dq from lambda) by solving (S_i) for L;
+* the update of docs/theory.md §4.5 (lambda_0, the recursion of 1/lambda_i, dq from lambda) by solving (S_i) for L;
 * the estimator ``estar = alpha E[-dF_k^lambda/dlambda]``: the boundary with the cost lambda of an active
   constraint, ``F_k^lambda(h) = -min_u [(u - h)^2 + lambda theta(u)]``, differentiated in lambda at 1 (the
   derivative of the ground-state energy with respect to the cost per active unit = the active fraction).
@@ -31,7 +31,7 @@ What is typed by hand (SymPy cannot do it for a general function) and checked nu
 the Parisi identity for the energetic part, ``d/dq_j [-alpha E F_0] = (1/2)(x_j - x_{j-1}) Qhat_j`` and
 ``d/dchi [-alpha E F_0] = -Qhat_k/2`` with ``Qhat_i = alpha E_{p_i}[(dF_i/dw)^2]`` (w = sqrt(2 chi) h), which
 together with the entropic gradient gives the stationarity equations (S_i) ``G_i = Qhat_i``; and the authors'
-chi update (MATH.md §4.5 step 5), which holds the level-k density fixed in w:
+chi update (docs/theory.md §4.5 step 5), which holds the level-k density fixed in w:
 ``Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)``.
 """
 from __future__ import annotations
@@ -40,9 +40,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive import rs
-from derive.codegen import Kernel
-from derive.gauss import integrate_gaussian
+from . import rs
+from .codegen import Kernel
+from .gauss import integrate_gaussian
 
 h = sp.Symbol("h", real=True)            # rescaled field w / sqrt(2 chi)
 t = sp.Symbol("t", real=True)            # integration variable (field after a step)
@@ -50,7 +50,7 @@ x = sp.Symbol("x", positive=True)        # Parisi breakpoint (zero-temperature v
 s = sp.Symbol("s", positive=True)        # standard deviation of the last step in h
 v = sp.Symbol("v", nonnegative=True)     # variance of a step in h
 nu = sp.Symbol("nu", real=True)          # frequency (cycles per unit h)
-m = sp.Symbol("m", real=True)            # overflow shift (MATH.md §4.8)
+m = sp.Symbol("m", real=True)            # overflow shift (docs/theory.md §4.8)
 C = sp.Symbol("C", positive=True)        # Gaussian average of exp(x (F - m))
 dC = sp.Symbol("dC", real=True)          # its h-derivative
 F = sp.Symbol("F", real=True)            # a level function F_i(h)
@@ -69,7 +69,7 @@ Qk = sp.Symbol("Qhatk", positive=True)
 dQ = sp.Symbol("dQ", real=True)
 
 FLOOR = sp.exp(-690)
-"""Floor applied to Gaussian averages before the log (MATH.md pitfall 2); far below any e^{-x} that occurs."""
+"""Floor applied to Gaussian averages before the log (docs/theory.md §5b.2); far below any e^{-x} that occurs."""
 
 
 # ----------------------------------------------------------------------------------------------- boundary
@@ -184,7 +184,7 @@ def last_level_average():
 
 
 def last_level():
-    """F_{k-1}(h) = (1/x) log E_z exp(x F_k(h + s z)), s^2 = dq_k/(2 chi) (MATH.md §4.2, i = k-1)."""
+    """F_{k-1}(h) = (1/x) log E_z exp(x F_k(h + s z)), s^2 = dq_k/(2 chi) (docs/theory.md §4.2, i = k-1)."""
     return sp.log(last_level_average()) / x
 
 
@@ -232,7 +232,7 @@ def entropic(qs, chi_s, xs):
 
 
 def L_increment():
-    """L_i - L_{i+1} = x_i dq_{i+1} (the limit of beta lambda_i, MATH.md §4.1)."""
+    """L_i - L_{i+1} = x_i dq_{i+1} (the limit of beta lambda_i, docs/theory.md §4.1)."""
     return x * dq
 
 
@@ -297,7 +297,7 @@ def dq_from_lambda():
 
 
 def chi_rhs():
-    """Right side of the authors' chi equation G_k(chi) = Qhat_k(chi) (MATH.md §4.5 step 5): the level-k density
+    """Right side of the authors' chi equation G_k(chi) = Qhat_k(chi) (docs/theory.md §4.5 step 5): the level-k density
     held fixed in w, so Qhat_k = alpha E[(dF_k/dw)^2] scales as chi^(-1/2) at fixed P_k(h) (typed by hand)."""
     return Qk * sp.sqrt(chi_old / chi)
 
@@ -368,7 +368,7 @@ def log_step_dh():
 
 
 def forward_step():
-    """p_{i+1} = exp(x_i (F_{i+1} - m)) g, g the convolution of p_i exp(-x_i (F_i - m)) (MATH.md §4.4)."""
+    """p_{i+1} = exp(x_i (F_{i+1} - m)) g, g the convolution of p_i exp(-x_i (F_i - m)) (docs/theory.md §4.4)."""
     return exp_tilt().subs(F, Fn) * g
 
 
@@ -396,7 +396,7 @@ def kernels():
     Fk = boundary()
     last = last_level()
     ks = [
-        Kernel("frsb_boundary", (h,), Fk, "F_k(h) = g_chi(sqrt(2 chi) h) (MATH.md §4.2)."),
+        Kernel("frsb_boundary", (h,), Fk, "F_k(h) = g_chi(sqrt(2 chi) h) (docs/theory.md §4.2)."),
         Kernel("frsb_boundary_dh", (h,), sp.diff(Fk, h), "dF_k/dh."),
         Kernel("frsb_last_level", (h, x, s), last,
                "F_{k-1}(h) = (1/x) log E_z exp(x F_k(h + s z)), closed form (s^2 = dq_k/(2chi))."),
@@ -408,15 +408,15 @@ def kernels():
                "Gaussian step between EL and ER (subtracted before, and added back after, a convolution)."),
         Kernel("frsb_step_background_dh", (h, EL, ER, centre, tau2), sp.diff(step_background(), h),
                "h-derivative of frsb_step_background."),
-        Kernel("frsb_density0", (h, v), density0(), "p_0(h) = gamma_{q_0/(2chi)}(h) (MATH.md §4.4)."),
-        Kernel("frsb_exp_tilt", (F, x, m), exp_tilt(), "exp(x (F - m)) (MATH.md §4.8 overflow shift)."),
+        Kernel("frsb_density0", (h, v), density0(), "p_0(h) = gamma_{q_0/(2chi)}(h) (docs/theory.md §4.4)."),
+        Kernel("frsb_exp_tilt", (F, x, m), exp_tilt(), "exp(x (F - m)) (docs/theory.md §4.8 overflow shift)."),
         Kernel("frsb_log_step", (C, x, m), log_step(), "F_i = m + log(C)/x (backward log-step, floored C)."),
         Kernel("frsb_log_step_dh", (C, dC, x), log_step_dh(), "dF_i/dh = C'/(x C) of the log-step.", arrays=2),
         Kernel("frsb_forward_step", (g, Fn, x, m), forward_step(),
-               "p_{i+1} = exp(x_i (F_{i+1} - m)) g (MATH.md §4.4).", arrays=2),
-        Kernel("frsb_untilt", (p, F, x, m), untilt(), "p_i exp(-x_i (F_i - m)) (MATH.md §4.4).", arrays=2),
+               "p_{i+1} = exp(x_i (F_{i+1} - m)) g (docs/theory.md §4.4).", arrays=2),
+        Kernel("frsb_untilt", (p, F, x, m), untilt(), "p_i exp(-x_i (F_i - m)) (docs/theory.md §4.4).", arrays=2),
         Kernel("frsb_qhat_integrand", (p, dF, alpha, chi), qhat_integrand(),
-               "alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (MATH.md §4.5).", arrays=2),
+               "alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (docs/theory.md §4.5).", arrays=2),
         Kernel("frsb_energetic_integrand", (p, F, alpha), energetic_integrand(),
                "-alpha p_0 F_0: integrand of the energetic term of (FRSB-e).", arrays=2),
         # levels (small arrays over i)
@@ -427,13 +427,13 @@ def kernels():
         Kernel("frsb_G_first", (q0, L), G_first(), "G_0 = q_0/L_0^2 of (S_i)."),
         Kernel("frsb_G_increment", (dq, Lp, L), G_increment(), "G_i - G_{i-1} = dq_i/(L_{i-1} L_i) of (S_i).",
                arrays=3),
-        Kernel("frsb_lambda_first", (q0, Qh0), lambda_first(), "lambda_0 = sqrt(q_0/Qhat_0) (MATH.md §4.5 1)."),
+        Kernel("frsb_lambda_first", (q0, Qh0), lambda_first(), "lambda_0 = sqrt(q_0/Qhat_0) (docs/theory.md §4.5 1)."),
         Kernel("frsb_inv_lambda_increment", (x, dQ), inv_lambda_increment(),
-               "1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (MATH.md §4.5 2).", arrays=2),
+               "1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (docs/theory.md §4.5 2).", arrays=2),
         Kernel("frsb_dq_from_lambda", (L, Ln, x), dq_from_lambda(),
-               "dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (MATH.md §4.5 3).", arrays=3),
+               "dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (docs/theory.md §4.5 3).", arrays=3),
         Kernel("frsb_chi_rhs", (Qk, chi_old, chi), chi_rhs(),
-               "Qhat_k at chi with P_k fixed in w (MATH.md §4.5 5): the chi equation is G_k(chi) = this."),
+               "Qhat_k at chi with P_k fixed in w (docs/theory.md §4.5 5): the chi equation is G_k(chi) = this."),
     ]
     for j, bp in enumerate(breakpoints()):
         ks.append(Kernel(f"frsb_breakpoint{j}", (chi,), bp, f"Piece end {j} of F_k in h (chi-free)."))
@@ -444,6 +444,6 @@ def kernels():
             Kernel(f"frsb_qhat_last_piece{j}", (p, h, alpha, chi), qhat_integrand(sp.diff(e, h)),
                    f"Integrand of Qhat_k on piece {j}: alpha/(2chi) p_k (dF_k/dh)^2.", arrays=2),
             Kernel(f"frsb_estar_piece{j}", (p, h, alpha), alpha * p * est,
-                   f"Integrand of estar on piece {j}: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6).", arrays=2),
+                   f"Integrand of estar on piece {j}: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6).", arrays=2),
         ]
     return ks

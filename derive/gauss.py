@@ -1,4 +1,4 @@
-"""Gaussian notation shared by every derivation (MATH.md, "Notation").
+"""Gaussian notation shared by every derivation (docs/theory.md, "Notation").
 
 ``Avg(f)`` is the unevaluated expectation E_xi[f(xi)] over one standard Gaussian variable ``xi``.  It
 differentiates under the integral sign, so free entropies written with it can be differentiated by SymPy
@@ -18,7 +18,7 @@ def phi(t):
 
 
 def H(t):
-    """Gaussian tail H(t) = P(N(0,1) > t) = erfc(t/sqrt 2)/2 (never 1 - Phi, MATH.md pitfall 1)."""
+    """Gaussian tail H(t) = P(N(0,1) > t) = erfc(t/sqrt 2)/2 (never 1 - Phi, docs/theory.md §5b.1)."""
     return sp.erfc(t / sp.sqrt(2)) / 2
 
 

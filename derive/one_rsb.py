@@ -1,9 +1,9 @@
-"""One-step replica symmetry breaking (1-RSB) at zero temperature (MATH.md §3).
+"""One-step replica symmetry breaking (1-RSB) at zero temperature (docs/theory.md §3).
 
 Order parameters ``(q0, chi, c)``: the inter-state overlap q0, the intra-state susceptibility
 ``chi = lim beta (1 - q1)`` and the zero-temperature Parisi parameter ``c = lim beta m``.
 
-Definition (MATH.md §3.1-3.2).  The finite-beta 1-RSB free entropy of the spherical perceptron is
+Definition (docs/theory.md §3.1-3.2).  The finite-beta 1-RSB free entropy of the spherical perceptron is
 ``Phi = G_S(q0, q1, m) + alpha E_xi (1/m) log E_u Z_out(w)^m`` with the spherical entropic term
 
     G_S = (1/2) [ (1 - 1/m) log(1-q1) + (1/m) log(1 - q1 + m (q1-q0)) + q0 / (1 - q1 + m (q1-q0)) ]
@@ -30,7 +30,7 @@ estimators of e*:
 * ``estar = de/dlambda`` at lambda = 1, lambda being a weight on the energy, ``theta -> lambda theta``.  The
   ground-state energy of ``lambda E_W`` is ``lambda e*``, so by the envelope theorem ``de/dlambda = e*``; the
   weighted envelope is ``lambda g_{lambda chi}`` and SymPy's derivative is the tilted fraction of fields above
-  sqrt(2 chi), ``alpha e^{-c} E_xi[Iabove/n]`` of MATH.md §3.6 (checked pointwise in the tests).
+  sqrt(2 chi), ``alpha e^{-c} E_xi[Iabove/n]`` of docs/theory.md §3.6 (checked pointwise in the tests).
 
 The hand forms of §3.4-3.5 (A0, A1, the cubic for q0) are not used as input.  ``A0, A1`` are *defined* here
 from the derivatives of the energetic term, SymPy reduces the entropic side of the stationarity equations to
@@ -43,9 +43,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.codegen import Averaged, Kernel
-from derive.gauss import Avg, xi
-from derive.rs import alpha, chi, moreau_envelope
+from .codegen import Averaged, Kernel
+from .gauss import Avg, xi
+from .rs import alpha, chi, moreau_envelope
 
 q0 = sp.Symbol("q0", positive=True)
 c = sp.Symbol("c", positive=True)
@@ -271,7 +271,7 @@ def zero_temperature():
 
 @lru_cache(maxsize=None)
 def fixed_point_form():
-    """MATH.md §3.4-3.5 from the potential e = S + E (S the entropic term, E = -(alpha/c) E_xi log n).
+    """docs/theory.md §3.4-3.5 from the potential e = S + E (S the entropic term, E = -(alpha/c) E_xi log n).
 
     With A0 := (2/c) dE/dq0 and A1 := -2 dE/dchi, the stationarity equations read A0 = A0_rhs, A1 = A1_rhs
     (SymPy differentiates S); eliminating chi gives the cubic for q0 and the chi update.
@@ -311,15 +311,15 @@ def kernels():
     args = (alpha, q0, chi, c)
     ks = [
         Kernel("one_rsb_n", (xi, q0, chi, c), z["n"],
-               "n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (MATH.md §3.3)."),
+               "n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (docs/theory.md §3.3)."),
         Averaged("one_rsb_potential", args, z["potential"],
                  "1-RSB zero-temperature potential e(q0, chi, c) (1RSB-e); fstar at the stationary point."),
         Averaged("one_rsb_estar", args, z["estar"],
-                 "estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (MATH.md §3.6)."),
+                 "estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (docs/theory.md §3.6)."),
         Averaged("one_rsb_dpot_dalpha", args, z["dpot_dalpha"],
                  "de/dalpha at fixed (q0, chi, c) (= dfstar/dalpha at the stationary point)."),
         Averaged("one_rsb_A0", args, z["A0"],
-                 "A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (MATH.md §3.4)."),
+                 "A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (docs/theory.md §3.4)."),
         Averaged("one_rsb_A1", args, z["A1"],
                  "A1 = -2 d(energetic term)/dchi; stationarity in chi reads A1 = q0/D^2 + (1-q0)/(D chi)."),
         Kernel("one_rsb_chi_update", (A0, A1, c, q0), z["chi_update"],
@@ -335,5 +335,5 @@ def kernels():
         ks.append(Averaged(f"one_rsb_estar_d{names[j]}", args, z["d_estar"][j], f"d estar/d{names[j]}."))
     for k, coeff in enumerate(z["cubic"]):
         ks.append(Kernel(f"one_rsb_cubic_{k}", (A0, A1, c), coeff,
-                         f"Coefficient of q0^{k} of the fixed-point cubic for q0 (MATH.md §3.5)."))
+                         f"Coefficient of q0^{k} of the fixed-point cubic for q0 (docs/theory.md §3.5)."))
     return ks

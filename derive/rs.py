@@ -1,4 +1,4 @@
-"""Replica-symmetric (RS) solution: zero temperature (MATH.md §2.2-2.3) and finite temperature with the
+"""Replica-symmetric (RS) solution: zero temperature (docs/theory.md §2.2-2.3) and finite temperature with the
 de Almeida-Thouless condition (§2.1, §2.4).
 
 Zero temperature.  The constraint term is the Gaussian average of the Moreau envelope
@@ -20,8 +20,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.codegen import Averaged, Kernel
-from derive.gauss import Avg, integrate_gaussian, tails, xi
+from .codegen import Averaged, Kernel
+from .gauss import Avg, integrate_gaussian, tails, xi
 
 alpha = sp.Symbol("alpha", positive=True)
 chi = sp.Symbol("chi", positive=True)
@@ -105,14 +105,14 @@ def kernels():
     jac = z["jacobian"]
     ks = [
         Kernel("rs_functional", (alpha, chi), z["functional"],
-               "RS zero-temperature energy functional e(chi; alpha) (MATH.md §2.2)."),
+               "RS zero-temperature energy functional e(chi; alpha) (docs/theory.md §2.2)."),
         Kernel("rs_stationarity", (alpha, chi), z["stationarity"],
                "2 chi^2 de/dchi: zero at the RS saddle (RS-chi)."),
         Kernel("rs_estar", (alpha, chi), z["estar"],
                "Active-constraint estimator alpha P(xi > sqrt(2 chi)) of e* (RS-e)."),
         Kernel("rs_alpha_of_chi", (chi,), z["alpha_of_chi"], "alpha solving (RS-chi) for given chi."),
         Kernel("rs_threshold_reduced", (chi,), z["reduced"],
-               "e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (MATH.md §2.3)."),
+               "e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (docs/theory.md §2.3)."),
         Kernel("rs_threshold_reduced_dchi", (chi,), z["reduced_dchi"], "chi-derivative of rs_threshold_reduced."),
         Kernel("rs_denergy_dalpha", (alpha, chi), z["denergy_dalpha"],
                "partial de/dalpha at fixed chi (= de*/dalpha at the saddle, envelope theorem)."),
@@ -130,10 +130,10 @@ def kernels():
                                f"d/d{var} of dAT system equation {i} (q-equation, energy - 1, replicon)."))
     ks += [
         Averaged("rs_free_entropy", (alpha, beta, q), f["free_entropy"],
-                 "Finite-beta RS free entropy Phi_RS(q) (MATH.md §2.1)."),
+                 "Finite-beta RS free entropy Phi_RS(q) (docs/theory.md §2.1)."),
         Averaged("rs_q_equation", (alpha, beta, q), f["q_equation"], "dPhi_RS/dq: zero at the RS saddle (RS-q)."),
         Averaged("rs_energy_beta", (alpha, beta, q), f["energy"], "e_RS(alpha, beta) = -dPhi_RS/dbeta (§2.1)."),
         Averaged("rs_replicon", (alpha, beta, q), f["replicon"],
-                 "Replicon (AT) stability function; RS stable iff > 0 (MATH.md §2.4)."),
+                 "Replicon (AT) stability function; RS stable iff > 0 (docs/theory.md §2.4)."),
     ]
     return ks

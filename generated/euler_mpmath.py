@@ -13,7 +13,7 @@ MAP_ARRAYS = {'euler_face_term': 1, 'euler_face_normalisation': 1, 'euler_k_firs
 
 
 def euler_face_term(n, k, c, s1, s2):
-    """2^{m-1} x k-th face-counting term, C(m,k) -> c and the two row sums -> s1, s2 (MATH.md §6.2). Exact for Python ints."""
+    """2^{m-1} x k-th face-counting term, C(m,k) -> c and the two row sums -> s1, s2 (docs/theory.md §6.2). Exact for Python ints."""
     return 2**k*c*s1*s2*((1) if (k % 2 == 0) else (-1))*((1) if ((n + 1) % 2 == 0) else (-1))
 
 def euler_face_normalisation(m):
@@ -65,7 +65,7 @@ def euler_psi_dalpha(alpha, t):
     return mpmath.log(-mpmath.mpf(1)/mpmath.mpf(2)*t**2 + t + mpmath.mpf(1)/mpmath.mpf(2))
 
 def euler_stationarity(alpha, t):
-    """Numerator of dpsi/du on u = v = log t: the saddle-point quadratic in t (MATH.md §6.3)."""
+    """Numerator of dpsi/du on u = v = log t: the saddle-point quadratic in t (docs/theory.md §6.3)."""
     cse0 = t**2
     return -alpha*cse0 + alpha*t + cse0 - 2*t - 1
 

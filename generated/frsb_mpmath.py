@@ -13,7 +13,7 @@ MAP_ARRAYS = {'frsb_boundary': 1, 'frsb_boundary_dh': 1, 'frsb_last_level': 1, '
 
 
 def frsb_boundary(h):
-    """F_k(h) = g_chi(sqrt(2 chi) h) (MATH.md §4.2)."""
+    """F_k(h) = g_chi(sqrt(2 chi) h) (docs/theory.md §4.2)."""
     return ((0) if (h < 0) else (-h**2) if (h < 1) else (-1))
 
 def frsb_boundary_dh(h):
@@ -79,11 +79,11 @@ def frsb_step_background_dh(h, EL, ER, c, tau2):
     return -mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*(EL - ER)*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*(-c + h)**2/tau2)/(mpmath.sqrt(mpmath.pi)*mpmath.sqrt(tau2))
 
 def frsb_density0(h, v):
-    """p_0(h) = gamma_{q_0/(2chi)}(h) (MATH.md §4.4)."""
+    """p_0(h) = gamma_{q_0/(2chi)}(h) (docs/theory.md §4.4)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*h**2/v)/(mpmath.sqrt(mpmath.pi)*mpmath.sqrt(v))
 
 def frsb_exp_tilt(F, x, m):
-    """exp(x (F - m)) (MATH.md §4.8 overflow shift)."""
+    """exp(x (F - m)) (docs/theory.md §4.8 overflow shift)."""
     return mpmath.exp(x*(F - m))
 
 def frsb_log_step(C, x, m):
@@ -95,15 +95,15 @@ def frsb_log_step_dh(C, dC, x):
     return dC/(x*max(C, mpmath.exp(-690)))
 
 def frsb_forward_step(g, Fnext, x, m):
-    """p_{i+1} = exp(x_i (F_{i+1} - m)) g (MATH.md §4.4)."""
+    """p_{i+1} = exp(x_i (F_{i+1} - m)) g (docs/theory.md §4.4)."""
     return g*mpmath.exp(x*(Fnext - m))
 
 def frsb_untilt(p, F, x, m):
-    """p_i exp(-x_i (F_i - m)) (MATH.md §4.4)."""
+    """p_i exp(-x_i (F_i - m)) (docs/theory.md §4.4)."""
     return p*mpmath.exp(-x*(F - m))
 
 def frsb_qhat_integrand(p, dF, alpha, chi):
-    """alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (MATH.md §4.5)."""
+    """alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (docs/theory.md §4.5)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*alpha*dF**2*p/chi
 
 def frsb_energetic_integrand(p, F, alpha):
@@ -131,19 +131,19 @@ def frsb_G_increment(dq, Lprev, L):
     return dq/(L*Lprev)
 
 def frsb_lambda_first(q0, Qhat0):
-    """lambda_0 = sqrt(q_0/Qhat_0) (MATH.md §4.5 1)."""
+    """lambda_0 = sqrt(q_0/Qhat_0) (docs/theory.md §4.5 1)."""
     return mpmath.sqrt(q0)/mpmath.sqrt(Qhat0)
 
 def frsb_inv_lambda_increment(x, dQ):
-    """1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (MATH.md §4.5 2)."""
+    """1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (docs/theory.md §4.5 2)."""
     return dQ*x
 
 def frsb_dq_from_lambda(L, Lnext, x):
-    """dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (MATH.md §4.5 3)."""
+    """dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (docs/theory.md §4.5 3)."""
     return (L - Lnext)/x
 
 def frsb_chi_rhs(Qhatk, chi_old, chi):
-    """Qhat_k at chi with P_k fixed in w (MATH.md §4.5 5): the chi equation is G_k(chi) = this."""
+    """Qhat_k at chi with P_k fixed in w (docs/theory.md §4.5 5): the chi equation is G_k(chi) = this."""
     return Qhatk*mpmath.sqrt(chi_old)/mpmath.sqrt(chi)
 
 def frsb_breakpoint0(chi):
@@ -163,7 +163,7 @@ def frsb_qhat_last_piece0(p, h, alpha, chi):
     return 0
 
 def frsb_estar_piece0(p, h, alpha):
-    """Integrand of estar on piece 0: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 0: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return 0
 
 def frsb_last_density_piece1(g, h, x, m):
@@ -175,7 +175,7 @@ def frsb_qhat_last_piece1(p, h, alpha, chi):
     return 2*alpha*h**2*p/chi
 
 def frsb_estar_piece1(p, h, alpha):
-    """Integrand of estar on piece 1: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 1: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return 0
 
 def frsb_last_density_piece2(g, h, x, m):
@@ -187,5 +187,5 @@ def frsb_qhat_last_piece2(p, h, alpha, chi):
     return 0
 
 def frsb_estar_piece2(p, h, alpha):
-    """Integrand of estar on piece 2: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 2: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return alpha*p

@@ -17,7 +17,7 @@ MAP_ARRAYS = {'frsb_boundary': 1, 'frsb_boundary_dh': 1, 'frsb_last_level': 1, '
 
 @njit(cache=True)
 def frsb_boundary(h):
-    """F_k(h) = g_chi(sqrt(2 chi) h) (MATH.md §4.2)."""
+    """F_k(h) = g_chi(sqrt(2 chi) h) (docs/theory.md §4.2)."""
     return ((0) if (h < 0) else (-h**2) if (h < 1) else (-1))
 
 @njit(cache=True)
@@ -171,7 +171,7 @@ def frsb_step_background_dh__map(h, EL, ER, c, tau2):
 
 @njit(cache=True)
 def frsb_density0(h, v):
-    """p_0(h) = gamma_{q_0/(2chi)}(h) (MATH.md §4.4)."""
+    """p_0(h) = gamma_{q_0/(2chi)}(h) (docs/theory.md §4.4)."""
     return (1/2)*math.sqrt(2)*math.exp(-1/2*h**2/v)/(math.sqrt(math.pi)*math.sqrt(v))
 
 @njit(cache=True)
@@ -186,7 +186,7 @@ def frsb_density0__map(h, v):
 
 @njit(cache=True)
 def frsb_exp_tilt(F, x, m):
-    """exp(x (F - m)) (MATH.md §4.8 overflow shift)."""
+    """exp(x (F - m)) (docs/theory.md §4.8 overflow shift)."""
     return math.exp(x*(F - m))
 
 @njit(cache=True)
@@ -232,7 +232,7 @@ def frsb_log_step_dh__map(C, dC, x):
 
 @njit(cache=True)
 def frsb_forward_step(g, Fnext, x, m):
-    """p_{i+1} = exp(x_i (F_{i+1} - m)) g (MATH.md §4.4)."""
+    """p_{i+1} = exp(x_i (F_{i+1} - m)) g (docs/theory.md §4.4)."""
     return g*math.exp(x*(Fnext - m))
 
 @njit(cache=True)
@@ -248,7 +248,7 @@ def frsb_forward_step__map(g, Fnext, x, m):
 
 @njit(cache=True)
 def frsb_untilt(p, F, x, m):
-    """p_i exp(-x_i (F_i - m)) (MATH.md §4.4)."""
+    """p_i exp(-x_i (F_i - m)) (docs/theory.md §4.4)."""
     return p*math.exp(-x*(F - m))
 
 @njit(cache=True)
@@ -264,7 +264,7 @@ def frsb_untilt__map(p, F, x, m):
 
 @njit(cache=True)
 def frsb_qhat_integrand(p, dF, alpha, chi):
-    """alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (MATH.md §4.5)."""
+    """alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (docs/theory.md §4.5)."""
     return (1/2)*alpha*dF**2*p/chi
 
 @njit(cache=True)
@@ -376,7 +376,7 @@ def frsb_G_increment__map(dq, Lprev, L):
 
 @njit(cache=True)
 def frsb_lambda_first(q0, Qhat0):
-    """lambda_0 = sqrt(q_0/Qhat_0) (MATH.md §4.5 1)."""
+    """lambda_0 = sqrt(q_0/Qhat_0) (docs/theory.md §4.5 1)."""
     return math.sqrt(q0)/math.sqrt(Qhat0)
 
 @njit(cache=True)
@@ -391,7 +391,7 @@ def frsb_lambda_first__map(q0, Qhat0):
 
 @njit(cache=True)
 def frsb_inv_lambda_increment(x, dQ):
-    """1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (MATH.md §4.5 2)."""
+    """1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (docs/theory.md §4.5 2)."""
     return dQ*x
 
 @njit(cache=True)
@@ -407,7 +407,7 @@ def frsb_inv_lambda_increment__map(x, dQ):
 
 @njit(cache=True)
 def frsb_dq_from_lambda(L, Lnext, x):
-    """dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (MATH.md §4.5 3)."""
+    """dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (docs/theory.md §4.5 3)."""
     return (L - Lnext)/x
 
 @njit(cache=True)
@@ -424,7 +424,7 @@ def frsb_dq_from_lambda__map(L, Lnext, x):
 
 @njit(cache=True)
 def frsb_chi_rhs(Qhatk, chi_old, chi):
-    """Qhat_k at chi with P_k fixed in w (MATH.md §4.5 5): the chi equation is G_k(chi) = this."""
+    """Qhat_k at chi with P_k fixed in w (docs/theory.md §4.5 5): the chi equation is G_k(chi) = this."""
     return Qhatk*math.sqrt(chi_old)/math.sqrt(chi)
 
 @njit(cache=True)
@@ -501,7 +501,7 @@ def frsb_qhat_last_piece0__map(p, h, alpha, chi):
 
 @njit(cache=True)
 def frsb_estar_piece0(p, h, alpha):
-    """Integrand of estar on piece 0: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 0: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return 0
 
 @njit(cache=True)
@@ -549,7 +549,7 @@ def frsb_qhat_last_piece1__map(p, h, alpha, chi):
 
 @njit(cache=True)
 def frsb_estar_piece1(p, h, alpha):
-    """Integrand of estar on piece 1: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 1: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return 0
 
 @njit(cache=True)
@@ -597,7 +597,7 @@ def frsb_qhat_last_piece2__map(p, h, alpha, chi):
 
 @njit(cache=True)
 def frsb_estar_piece2(p, h, alpha):
-    """Integrand of estar on piece 2: alpha p_k (-dF_k^lambda/dlambda) (MATH.md §4.6)."""
+    """Integrand of estar on piece 2: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6)."""
     return alpha*p
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ MAP_ARRAYS = {'one_rsb_n': 1, 'one_rsb_potential': 1, 'one_rsb_potential__avg0':
 
 
 def one_rsb_n(xi, q0, chi, c):
-    """n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (MATH.md §3.3)."""
+    """n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (docs/theory.md §3.3)."""
     cse0 = mpmath.sqrt(2)
     cse1 = mpmath.sqrt(q0)
     cse2 = cse0*cse1*xi
@@ -55,7 +55,7 @@ def one_rsb_potential__avg0(xi, alpha, q0, chi, c):
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*cse6*cse9*((mpmath.erfc(-cse12) - mpmath.erfc(-cse13)) if (cse3*cse9*(-chi + cse10 + cse5 + cse7) < 0) else (-mpmath.erfc(cse12) + mpmath.erfc(cse13)))*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*cse7*xi**2/cse8) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(cse5)*mpmath.erfc(-cse4*(cse0*cse1*xi - 2*cse6)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.erfc(cse2*cse4))
 
 def one_rsb_estar(alpha, q0, chi, c, avg0):
-    """estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (MATH.md §3.6)."""
+    """estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (docs/theory.md §3.6)."""
     return -alpha*avg0/c
 
 def one_rsb_estar__avg0(xi, alpha, q0, chi, c):
@@ -100,7 +100,7 @@ def one_rsb_dpot_dalpha__avg0(xi, alpha, q0, chi, c):
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*cse6*cse9*((mpmath.erfc(-cse12) - mpmath.erfc(-cse13)) if (cse3*cse9*(-chi + cse10 + cse5 + cse7) < 0) else (-mpmath.erfc(cse12) + mpmath.erfc(cse13)))*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*cse7*xi**2/cse8) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(cse5)*mpmath.erfc(-cse4*(cse0*cse1*xi - 2*cse6)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.erfc(cse2*cse4))
 
 def one_rsb_A0(alpha, q0, chi, c, avg0):
-    """A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (MATH.md §3.4)."""
+    """A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (docs/theory.md §3.4)."""
     return -2*alpha*avg0/c**2
 
 def one_rsb_A0__avg0(xi, alpha, q0, chi, c):
@@ -1587,22 +1587,22 @@ def one_rsb_estar_dalpha__avg0(xi, alpha, q0, chi, c):
     return -c*cse7/((mpmath.mpf(1)/mpmath.mpf(2))*cse10*cse6*((mpmath.erfc(-cse13) - mpmath.erfc(-cse14)) if (cse10*cse3*(-chi + cse11 + cse5 + cse8) < 0) else (-mpmath.erfc(cse13) + mpmath.erfc(cse14)))*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*cse8*xi**2/cse9) + cse7 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.erfc(cse2*cse4))
 
 def one_rsb_cubic_0(A0, A1, c):
-    """Coefficient of q0^0 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^0 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     return -A0**2
 
 def one_rsb_cubic_1(A0, A1, c):
-    """Coefficient of q0^1 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^1 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     cse0 = 2*A1
     cse1 = c**2
     return A0*(A0**2*cse1 - A0*cse0*cse1 + A1**2*cse1 + cse0)
 
 def one_rsb_cubic_2(A0, A1, c):
-    """Coefficient of q0^2 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^2 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     cse0 = A1**2
     cse1 = c**2
     cse2 = 2*cse1
     return -A0**3*cse2 + 4*A0**2*A1*cse1 - A0*cse0*cse2 - cse0
 
 def one_rsb_cubic_3(A0, A1, c):
-    """Coefficient of q0^3 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^3 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     return A0*c**2*(A0 - A1)**2

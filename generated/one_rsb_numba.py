@@ -17,7 +17,7 @@ MAP_ARRAYS = {'one_rsb_n': 1, 'one_rsb_potential': 1, 'one_rsb_potential__avg0':
 
 @njit(cache=True)
 def one_rsb_n(xi, q0, chi, c):
-    """n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (MATH.md §3.3)."""
+    """n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (docs/theory.md §3.3)."""
     cse0 = math.sqrt(2)
     cse1 = math.sqrt(q0)
     cse2 = cse0*cse1*xi
@@ -92,7 +92,7 @@ def one_rsb_potential__avg0__map(xi, alpha, q0, chi, c):
 
 @njit(cache=True)
 def one_rsb_estar(alpha, q0, chi, c, avg0):
-    """estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (MATH.md §3.6)."""
+    """estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (docs/theory.md §3.6)."""
     return -alpha*avg0/c
 
 @njit(cache=True)
@@ -181,7 +181,7 @@ def one_rsb_dpot_dalpha__avg0__map(xi, alpha, q0, chi, c):
 
 @njit(cache=True)
 def one_rsb_A0(alpha, q0, chi, c, avg0):
-    """A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (MATH.md §3.4)."""
+    """A0 = (2/c) d(energetic term)/dq0; stationarity in q0 reads A0 = q0/D^2 (docs/theory.md §3.4)."""
     return -2*alpha*avg0/c**2
 
 @njit(cache=True)
@@ -2075,7 +2075,7 @@ def one_rsb_estar_dalpha__avg0__map(xi, alpha, q0, chi, c):
 
 @njit(cache=True)
 def one_rsb_cubic_0(A0, A1, c):
-    """Coefficient of q0^0 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^0 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     return -A0**2
 
 @njit(cache=True)
@@ -2090,7 +2090,7 @@ def one_rsb_cubic_0__map(A0, A1, c):
 
 @njit(cache=True)
 def one_rsb_cubic_1(A0, A1, c):
-    """Coefficient of q0^1 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^1 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     cse0 = 2*A1
     cse1 = c**2
     return A0*(A0**2*cse1 - A0*cse0*cse1 + A1**2*cse1 + cse0)
@@ -2107,7 +2107,7 @@ def one_rsb_cubic_1__map(A0, A1, c):
 
 @njit(cache=True)
 def one_rsb_cubic_2(A0, A1, c):
-    """Coefficient of q0^2 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^2 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     cse0 = A1**2
     cse1 = c**2
     cse2 = 2*cse1
@@ -2125,7 +2125,7 @@ def one_rsb_cubic_2__map(A0, A1, c):
 
 @njit(cache=True)
 def one_rsb_cubic_3(A0, A1, c):
-    """Coefficient of q0^3 of the fixed-point cubic for q0 (MATH.md §3.5)."""
+    """Coefficient of q0^3 of the fixed-point cubic for q0 (docs/theory.md §3.5)."""
     return A0*c**2*(A0 - A1)**2
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ MAP_ARRAYS = {'rs_functional': 1, 'rs_stationarity': 1, 'rs_estar': 1, 'rs_alpha
 
 
 def rs_functional(alpha, chi):
-    """RS zero-temperature energy functional e(chi; alpha) (MATH.md §2.2)."""
+    """RS zero-temperature energy functional e(chi; alpha) (docs/theory.md §2.2)."""
     cse0 = 1/chi
     cse1 = mpmath.sqrt(chi)
     cse2 = mpmath.erfc(cse1)
@@ -36,7 +36,7 @@ def rs_alpha_of_chi(chi):
     return -2*cse1/(2*cse0 + cse1*mpmath.erfc(cse0) - cse1)
 
 def rs_threshold_reduced(chi):
-    """e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (MATH.md §2.3)."""
+    """e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (docs/theory.md §2.3)."""
     cse0 = mpmath.sqrt(chi)
     cse1 = mpmath.sqrt(mpmath.pi)*mpmath.exp(chi)
     cse2 = cse1*mpmath.erfc(cse0)
@@ -275,7 +275,7 @@ def dat_jac_2_alpha(alpha, beta, q):
     return -1/alpha**2
 
 def rs_free_entropy(alpha, beta, q, avg0):
-    """Finite-beta RS free entropy Phi_RS(q) (MATH.md §2.1)."""
+    """Finite-beta RS free entropy Phi_RS(q) (docs/theory.md §2.1)."""
     return alpha*avg0 + q/(2 - 2*q) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(1 - q)
 
 def rs_free_entropy__avg0(xi, alpha, beta, q):
@@ -316,7 +316,7 @@ def rs_energy_beta__avg0(xi, alpha, beta, q):
     return (-cse0 + cse2)/(cse0 + cse1 - cse2)
 
 def rs_replicon(alpha, beta, q, avg0):
-    """Replicon (AT) stability function; RS stable iff > 0 (MATH.md §2.4)."""
+    """Replicon (AT) stability function; RS stable iff > 0 (docs/theory.md §2.4)."""
     return -avg0 + 1/alpha
 
 def rs_replicon__avg0(xi, alpha, beta, q):

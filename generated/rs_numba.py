@@ -17,7 +17,7 @@ MAP_ARRAYS = {'rs_functional': 1, 'rs_stationarity': 1, 'rs_estar': 1, 'rs_alpha
 
 @njit(cache=True)
 def rs_functional(alpha, chi):
-    """RS zero-temperature energy functional e(chi; alpha) (MATH.md §2.2)."""
+    """RS zero-temperature energy functional e(chi; alpha) (docs/theory.md §2.2)."""
     cse0 = 1/chi
     cse1 = math.sqrt(chi)
     cse2 = math.erfc(cse1)
@@ -84,7 +84,7 @@ def rs_alpha_of_chi__map(chi):
 
 @njit(cache=True)
 def rs_threshold_reduced(chi):
-    """e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (MATH.md §2.3)."""
+    """e*(alpha(chi), chi) - 1: the threshold equation with alpha eliminated (docs/theory.md §2.3)."""
     cse0 = math.sqrt(chi)
     cse1 = math.sqrt(math.pi)*math.exp(chi)
     cse2 = cse1*math.erfc(cse0)
@@ -609,7 +609,7 @@ def dat_jac_2_alpha__map(alpha, beta, q):
 
 @njit(cache=True)
 def rs_free_entropy(alpha, beta, q, avg0):
-    """Finite-beta RS free entropy Phi_RS(q) (MATH.md §2.1)."""
+    """Finite-beta RS free entropy Phi_RS(q) (docs/theory.md §2.1)."""
     return alpha*avg0 + q/(2 - 2*q) + (1/2)*math.log(1 - q)
 
 @njit(cache=True)
@@ -716,7 +716,7 @@ def rs_energy_beta__avg0__map(xi, alpha, beta, q):
 
 @njit(cache=True)
 def rs_replicon(alpha, beta, q, avg0):
-    """Replicon (AT) stability function; RS stable iff > 0 (MATH.md §2.4)."""
+    """Replicon (AT) stability function; RS stable iff > 0 (docs/theory.md §2.4)."""
     return -avg0 + 1/alpha
 
 @njit(cache=True)

@@ -1,16 +1,18 @@
-"""numerics: solvers and the public API of relu-injectivity.
+"""relu_injectivity: when is a random ReLU layer x -> ReLU(Wx) injective?  The public Python API.
 
->>> import numerics
->>> r = numerics.threshold("rs", digits=30)
+>>> import relu_injectivity as ri
+>>> r = ri.threshold("rs", digits=30)
 >>> r.alpha, r.error, r.error_method
 
-Equation-specific math comes only from generated/ (written by ``python -m derive``).
+The package is laid out by role: ``methods`` (what a user names: rs, dat, one-rsb, frsb, euler, bounds),
+``machinery`` (root finding, quadrature, Fourier convolution, backends, kernel loading), ``workflow`` (scans,
+results store, figures) and ``interfaces`` (this API and the ``injectivity`` command).  Equation-specific math
+comes only from ``relu_injectivity.generated``, printed from the SymPy derivations in ``relu_injectivity.derive``.
 """
-from numerics.api import energy, parameters, threshold
-from numerics.methods import METHODS
-from numerics.results import ConvergenceError, EnergyResult, ThresholdResult
-from numerics.scan import scan  # the function shadows the submodule name; `from numerics.scan import X` still works
-from numerics.store import Store
+from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ThresholdResult
+from relu_injectivity.methods.registry import METHODS, energy, parameters, threshold
+from relu_injectivity.workflow.scan import scan
+from relu_injectivity.workflow.store import Store
 
 __all__ = ["energy", "threshold", "parameters", "METHODS", "ThresholdResult", "EnergyResult", "ConvergenceError",
            "scan", "Store"]

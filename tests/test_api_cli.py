@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-import numerics
-from numerics import cli
+import relu_injectivity as ri
+from relu_injectivity.interfaces.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "numerics.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_threshold_json_shape(capsys):
@@ -33,7 +33,7 @@ def test_energy_json_shape(capsys):
 
 
 def test_results_are_immutable():
-    r = numerics.threshold("rs")
+    r = ri.threshold("rs")
     with pytest.raises(Exception):
         r.alpha = 1.0
     with pytest.raises(TypeError):
@@ -43,30 +43,30 @@ def test_results_are_immutable():
 @pytest.mark.parametrize("alpha", [0, -1.0, math.nan, math.inf, -math.inf])
 def test_bad_alpha(alpha):
     with pytest.raises(ValueError, match="alpha"):
-        numerics.energy("rs", alpha)
+        ri.energy("rs", alpha)
 
 
 @pytest.mark.parametrize("alpha", ["6", None, True, 6 + 0j])
 def test_alpha_wrong_type(alpha):
     with pytest.raises(TypeError, match="alpha"):
-        numerics.energy("rs", alpha)
+        ri.energy("rs", alpha)
 
 
 @pytest.mark.parametrize("digits", [14, 1001, -3])
 def test_bad_digits(digits):
     with pytest.raises(ValueError, match="digits"):
-        numerics.threshold("rs", digits=digits)
+        ri.threshold("rs", digits=digits)
     with pytest.raises(TypeError, match="digits"):
-        numerics.threshold("rs", digits=30.0)
+        ri.threshold("rs", digits=30.0)
 
 
 def test_unknown_method_and_parameter():
     with pytest.raises(ValueError, match="unknown method 'nope'.*allowed: rs"):
-        numerics.threshold("nope")
+        ri.threshold("nope")
     with pytest.raises(TypeError, match="unknown parameter.*bogus.*allowed: digits"):
-        numerics.threshold("rs", bogus=1)
+        ri.threshold("rs", bogus=1)
     with pytest.raises(ValueError, match="has no energy"):
-        numerics.energy("dat", 5.0)
+        ri.energy("dat", 5.0)
 
 
 @pytest.mark.parametrize("args, word", [
@@ -87,7 +87,7 @@ def test_cli_bad_input_one_line_exit_2(args, word):
 def test_cli_all_lists_every_method(capsys):
     assert cli.main(["all", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    expected = [m for m, spec in numerics.METHODS.items() if spec.all_params is not None]
+    expected = [m for m, spec in ri.METHODS.items() if spec.all_params is not None]
     assert [r["method"] for r in rows] == expected
     assert all(r["error"] > 0 or r["method"] == "cover" for r in rows)
 
@@ -98,7 +98,7 @@ def test_generate_check_via_cli():
 
 def test_results_pickle_round_trip():
     import pickle
-    for r in (numerics.threshold("rs", digits=20), numerics.energy("rs", 6.0)):
+    for r in (ri.threshold("rs", digits=20), ri.energy("rs", 6.0)):
         r2 = pickle.loads(pickle.dumps(r))
         assert r2 == r and r2.to_dict() == r.to_dict()
         with pytest.raises(TypeError):

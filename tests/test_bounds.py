@@ -1,4 +1,4 @@
-"""Elementary bounds (MATH.md §7): union, Cover/Wendel, Gordon-Chernoff; and the ordering of all thresholds."""
+"""Elementary bounds (docs/theory.md §7): union, Cover/Wendel, Gordon-Chernoff; and the ordering of all thresholds."""
 import math
 from fractions import Fraction
 
@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive import bounds as db
-from numerics import METHODS, api, cover, gordon, union
-from numerics.kernels import numba
+from relu_injectivity.derive import bounds as db
+from relu_injectivity import METHODS
+from relu_injectivity.methods import registry as api
+from relu_injectivity.methods import cover
+from relu_injectivity.methods import gordon
+from relu_injectivity.methods import union
+from relu_injectivity.machinery.kernels import numba
 
 X = sp.Symbol("X", positive=True)
 
@@ -54,7 +58,7 @@ def test_union_threshold():
     d, h = union.threshold(), union.threshold(digits=30)
     assert d.error < 1e-13 and h.error < 1e-25
     assert abs(mpmath.mpf(d.alpha) - h.alpha) <= d.error + h.error
-    assert abs(h.alpha - mpmath.mpf("9.0886")) < 5e-5                 # MATH.md §5: ~9.0886
+    assert abs(h.alpha - mpmath.mpf("9.0886")) < 5e-5                 # docs/theory.md §5: ~9.0886
     with mpmath.workdps(40):                                          # binary entropy of 1/alpha = half a bit
         x = 1 / h.alpha
         assert abs(-x * mpmath.log(x) - (1 - x) * mpmath.log(1 - x) - mpmath.log(2) / 2) < 1e-28
@@ -77,7 +81,7 @@ def test_gordon_chernoff_threshold():
     d, h = gordon.threshold(), gordon.threshold(digits=30)
     assert d.error < 1e-12 and h.error < 1e-25
     assert abs(mpmath.mpf(d.alpha) - h.alpha) <= d.error + h.error
-    assert abs(h.alpha - mpmath.mpf("23.5396")) < 5e-5               # MATH.md §5: ~23.5396
+    assert abs(h.alpha - mpmath.mpf("23.5396")) < 5e-5               # docs/theory.md §5: ~23.5396
     # brute force, no derivatives: min over a u-grid of g equals alpha/2 - 1 at the threshold
     g = numba("bounds")
     p = 1 / d.alpha
@@ -87,7 +91,7 @@ def test_gordon_chernoff_threshold():
 
 
 def test_ordering_of_all_present_thresholds():
-    """cover < (dAT, RSB family) < RS < Euler < union < Gordon-Chernoff (MATH.md §7), for the fast methods."""
+    """cover < (dAT, RSB family) < RS < Euler < union < Gordon-Chernoff (docs/theory.md §7), for the fast methods."""
     chain = [m for m in ("cover", "dat", "rs", "euler", "union", "gordon-chernoff") if m in METHODS]
     assert {"cover", "rs", "euler", "union", "gordon-chernoff"} <= set(chain)
     values = [float(api.threshold(m).alpha) for m in chain]
@@ -108,7 +112,7 @@ def test_registration_and_bad_parameters():
 def test_injectivity_all_has_the_new_rows(monkeypatch, capsys):
     import json
 
-    from numerics import cli
+    from relu_injectivity.interfaces.cli import main as cli
 
     mine = ("cover", "euler", "union", "gordon-chernoff")
     monkeypatch.setattr(cli, "METHODS", {m: METHODS[m] for m in mine})

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from derive import codegen
+from relu_injectivity.derive import codegen
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = codegen.modules()
@@ -69,7 +69,7 @@ def _samples(nargs, rng, n=24):
 
 def _compile_cuda_sources_as_c(module, tmp):
     """Compile each CUDA ElementwiseKernel body as C (gcc, libm): same text, evaluated on the CPU."""
-    gen = importlib.import_module(f"generated.{module}_cupy")
+    gen = importlib.import_module(f"relu_injectivity.generated.{module}_cupy")
     src = ["#include <math.h>"]
     for name, (inp, _, body) in gen.SOURCES.items():
         names = [p.split()[1] for p in inp.split(",")]
@@ -87,8 +87,8 @@ def _compile_cuda_sources_as_c(module, tmp):
 @pytest.mark.parametrize("module", MODULES)
 def test_targets_agree(module, tmp_path):
     """Numba, mpmath (50 digits) and the CUDA C source (compiled by gcc) give the same numbers."""
-    nb = importlib.import_module(f"generated.{module}_numba")
-    mpm = importlib.import_module(f"generated.{module}_mpmath")
+    nb = importlib.import_module(f"relu_injectivity.generated.{module}_numba")
+    mpm = importlib.import_module(f"relu_injectivity.generated.{module}_mpmath")
     cc = shutil.which("gcc")
     cu, lib = _compile_cuda_sources_as_c(module, tmp_path) if cc else (None, None)
     rng = np.random.default_rng(0)
@@ -130,7 +130,7 @@ cupy = _cupy_with_gpu()
 @pytest.mark.skipif(cupy is None, reason="needs CuPy and a GPU to compile the CUDA sources through NVRTC")
 @pytest.mark.parametrize("module", MODULES)
 def test_cuda_sources_compile_with_nvrtc(module):
-    gen = importlib.import_module(f"generated.{module}_cupy")
+    gen = importlib.import_module(f"relu_injectivity.generated.{module}_cupy")
     for name, (inp, _, _) in gen.SOURCES.items():
         nargs = len(inp.split(","))
         args = [cupy.full(4, 0.5) for _ in range(nargs)]

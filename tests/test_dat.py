@@ -1,13 +1,13 @@
-"""dAT line and alpha_dAT (MATH.md §2.1, §2.4)."""
+"""dAT line and alpha_dAT (docs/theory.md §2.1, §2.4)."""
 import numpy as np
 import pytest
 
-import numerics
-from numerics import kernels
+import relu_injectivity as ri
+from relu_injectivity.machinery import kernels
 
 
 def _math_md_rs_q(a, b, q):
-    """MATH.md (RS-q), typed by hand as the check: q r - alpha c E[xi (-phi(xi r)) / (1 - c H(xi r))]."""
+    """docs/theory.md (RS-q), typed by hand as the check: q r - alpha c E[xi (-phi(xi r)) / (1 - c H(xi r))]."""
     from scipy.special import erfc
     r, c = np.sqrt(q / (1 - q)), 1 - np.exp(-b)
     x = np.linspace(-12, 12, 4001)
@@ -18,8 +18,8 @@ def _math_md_rs_q(a, b, q):
 
 @pytest.mark.parametrize("a,b", [(5.0, 2.1), (5.3237669, 3.0208637), (7.0, 1.0)])
 def test_derived_q_equation_has_the_roots_of_math_md_form(a, b):
-    from numerics.dat import _RS
-    from numerics.quadrature import default_rule
+    from relu_injectivity.methods.dat import _RS
+    from relu_injectivity.machinery.quadrature import default_rule
     q = _RS(default_rule()).q(a, b)
     assert 0 < q < 1
     assert abs(_math_md_rs_q(a, b, q)) < 1e-10
@@ -27,7 +27,7 @@ def test_derived_q_equation_has_the_roots_of_math_md_form(a, b):
 
 
 def test_energy_is_minus_dphi_dbeta_math_md_form():
-    """-dPhi/dbeta (SymPy) equals MATH.md's alpha E[e^-beta H(xi r)/(1 - c H(xi r))]."""
+    """-dPhi/dbeta (SymPy) equals docs/theory.md's alpha E[e^-beta H(xi r)/(1 - c H(xi r))]."""
     from scipy.special import erfc
     a, b, q = 5.0, 2.0, 0.6
     r, c = np.sqrt(q / (1 - q)), 1 - np.exp(-b)
@@ -39,20 +39,20 @@ def test_energy_is_minus_dphi_dbeta_math_md_form():
 
 
 def test_alpha_dat_double_and_mpmath():
-    r = numerics.threshold("dat")
+    r = ri.threshold("dat")
     assert r.alpha == pytest.approx(5.3237669040, abs=2e-10)
     assert r.error < 1e-11
     assert r.diagnostics["beta_star"] < r.diagnostics["beta_max"]
     assert r.diagnostics["beta_star"] == pytest.approx(3.0208637, abs=1e-6)
     assert r.diagnostics["q"] == pytest.approx(0.7193569, abs=1e-6)
-    m = numerics.threshold("dat", digits=20)
+    m = ri.threshold("dat", digits=20)
     assert abs(r.alpha - float(m.alpha)) <= r.error
     assert m.error < 1e-18
 
 
 def test_rs_is_stable_below_and_unstable_above_dat_line():
     """AT > 0 (stable) at alpha < alpha_dAT and < 0 above, both at beta*(alpha)."""
-    from numerics.dat import _RS
-    from numerics.quadrature import default_rule
+    from relu_injectivity.methods.dat import _RS
+    from relu_injectivity.machinery.quadrature import default_rule
     s = _RS(default_rule())
     assert s.at(4.5) > 0 > s.at(6.0)

@@ -1,4 +1,4 @@
-"""Euler-characteristic surrogate (MATH.md §6): exact q_{m,n}, the rate, alpha_Euler, the CLI."""
+"""Euler-characteristic surrogate (docs/theory.md §6): exact q_{m,n}, the rate, alpha_Euler, the CLI."""
 import json
 import math
 from fractions import Fraction
@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive import euler as de
-from numerics import api, euler
-from numerics.cli import main
-from numerics.kernels import mp, numba
+from relu_injectivity.derive import euler as de
+from relu_injectivity.methods import registry as api
+from relu_injectivity.methods import euler
+from relu_injectivity.interfaces.cli.main import main
+from relu_injectivity.machinery.kernels import mp, numba
 
-# MATH.md §6.2 test vectors (exact, or as decimals where only those are given)
+# docs/theory.md §6.2 test vectors (exact, or as decimals where only those are given)
 VECTORS = {(3, 2): Fraction(3, 2), (4, 2): Fraction(3, 2), (5, 2): Fraction(5, 4), (8, 2): Fraction(7, 16),
            (4, 3): Fraction(5, 8), (6, 3): Fraction(13, 8), (8, 3): Fraction(289, 128), (10, 4): Fraction(105, 64),
            (20, 4): Fraction(62985, 65536), (10, 5): Fraction(-61, 128), (12, 5): Fraction(-1039, 512),
@@ -128,7 +129,7 @@ def test_threshold_digits_and_literature_value():
     h = euler.threshold(digits=30)
     assert h.error < 1e-25 and d.error < 1e-13
     assert abs(mpmath.mpf(d.alpha) - h.alpha) <= d.error + h.error
-    assert abs(h.alpha - mpmath.mpf("8.3446")) < 5e-5                  # MATH.md §5: ~8.3446
+    assert abs(h.alpha - mpmath.mpf("8.3446")) < 5e-5                  # docs/theory.md §5: ~8.3446
     assert h.diagnostics["route_difference"] < mpmath.mpf(10)**-28
     r = euler.euler_rate(h.alpha, digits=30)          # an mpf alpha is kept at full precision
     assert abs(r.energy) < 1e-25 and r.error < 1e-28

@@ -9,12 +9,13 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-import numerics  # noqa: E402
-from numerics import cli, figures  # noqa: E402
-from numerics.methods import METHODS, Method  # noqa: E402
-from numerics.results import EnergyResult, ThresholdResult  # noqa: E402
+import relu_injectivity as ri  # noqa: E402
+from relu_injectivity.interfaces.cli import main as cli
+from relu_injectivity.workflow import figures  # noqa: E402
+from relu_injectivity.methods.registry import METHODS, Method  # noqa: E402
+from relu_injectivity.machinery.results import EnergyResult, ThresholdResult  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::numerics.figures.FigureNote")
+pytestmark = pytest.mark.filterwarnings("ignore::relu_injectivity.workflow.figures.FigureNote")
 EXPECTED = [f"{n}.{e}" for n in figures.NAMES for e in ("png", "pdf")]
 
 
@@ -56,8 +57,8 @@ def test_energy_figure_content(quick):
     rs = lines["RS"]
     x, y = rs.get_data()
     assert list(x) == list(figures.QUICK.rs_alphas)
-    assert y[10] == numerics.energy("rs", x[10]).energy
-    t = numerics.threshold("rs").alpha
+    assert y[10] == ri.energy("rs", x[10]).energy
+    t = ri.threshold("rs").alpha
     marker = next(ln for lbl, ln in lines.items() if lbl.startswith("RS: "))
     assert marker.get_data()[0][0] == t and marker.get_data()[1][0] == 1.0
     assert "e^* = 1" in "".join(lines) and any("dAT" in lbl for lbl in lines)
@@ -73,7 +74,7 @@ def test_overlap_figure_from_the_registered_solvers(quick):
     ax = _labelled(figures.figure_overlap(d))
     lines = _lines(ax)
     if "one-rsb" in METHODS:
-        r = numerics.energy("one-rsb", figures.QUICK.q_alpha)
+        r = ri.energy("one-rsb", figures.QUICK.q_alpha)
         (line,) = [ln for lbl, ln in lines.items() if lbl.startswith("1-RSB")]
         assert list(line.get_data()[1][:2]) == [r.diagnostics["q0"]] * 2
     if "frsb" not in METHODS:

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import numerics
-from numerics import backends, fourier
-from numerics import frsb
-from numerics.frsb import grid as fgrid
-from numerics.frsb.levels import Levels
-from numerics.frsb.recursion import Recursion
-from numerics.results import ConvergenceError, EnergyResult
+import relu_injectivity as ri
+from relu_injectivity.machinery import backends
+from relu_injectivity.machinery import fourier
+from relu_injectivity.methods import frsb
+from relu_injectivity.methods.frsb import grid as fgrid
+from relu_injectivity.methods.frsb.levels import Levels
+from relu_injectivity.methods.frsb.recursion import Recursion
+from relu_injectivity.machinery.results import ConvergenceError, EnergyResult
 
 ROOT = Path(__file__).resolve().parent.parent
 K4 = dict(k=4, xmax=5.0)
@@ -36,7 +37,7 @@ def test_generated_frsb_is_current():
 
 
 def test_symbolic_checks():
-    from derive import frsb as d
+    from relu_injectivity.derive import frsb as d
 
     assert d.check_last_level() < 1e-40          # closed-form last step vs direct 50-digit quadrature
     assert d.check_entropic_gradient(3) == [1, 2, 3]
@@ -47,7 +48,7 @@ def test_symbolic_checks():
 
 def test_gradient_identity_matches_finite_differences():
     """Hand-typed Parisi identity d(-alpha E F_0)/dq_j = (x_j - x_{j-1}) Qhat_j / 2, d/dchi = -Qhat_k/2, plus the
-    SymPy entropic gradient, against central differences of the discrete functional (MATH.md §4.5 (S_i))."""
+    SymPy entropic gradient, against central differences of the discrete functional (docs/theory.md §4.5 (S_i))."""
     x = np.array([0.5, 1.5, 3.0])
     b = backends.cpu()
     rec = Recursion(b, fgrid.build(22.0, 24), x, 6.0)
@@ -89,8 +90,8 @@ def test_gregory_weights_and_interpolation():
 # ------------------------------------------------------------------------------------- against 1-RSB
 
 def test_k1_at_the_1rsb_optimum_reproduces_1rsb():
-    """MATH.md §4.10: one level at x_0 = c is the 1-RSB at that c; at the optimal c both estimators agree."""
-    one = numerics.energy("one-rsb", 6.0)
+    """docs/theory.md §4.10: one level at x_0 = c is the 1-RSB at that c; at the optimal c both estimators agree."""
+    one = ri.energy("one-rsb", 6.0)
     d1 = one.diagnostics
     r = frsb.energy(6.0, k=1, breakpoints=[float(d1["c"])], tol=1e-11)
     d = r.diagnostics
@@ -106,7 +107,7 @@ def test_frsb_functional_dominates_1rsb():
     """The k-step functional is maximised over q: with breakpoints containing the 1-RSB c it is >= fstar_1RSB
     (merging the other levels gives the 1-RSB point), strictly here.  (With the default breakpoints no such order
     is guaranteed: k = 1 at x_0 = 0.01 is close to RS, below 1-RSB; at k = 30 the FRSB value is above.)"""
-    one = numerics.energy("one-rsb", 6.0)
+    one = ri.energy("one-rsb", 6.0)
     c = float(one.diagnostics["c"])
     r = frsb.energy(6.0, k=3, breakpoints=[1.0, c, 6.0], tol=1e-9)
     assert r.diagnostics["functional"] > float(one.diagnostics["fstar"]) + 1e-6
@@ -117,7 +118,7 @@ def test_frsb_functional_dominates_1rsb():
 # -------------------------------------------------------------------------------- values and estimators
 
 def test_energy_alpha6_k30_matches_math_range():
-    """MATH.md §5: e*(6; k = 30, xmax = 10) in 0.80537-0.80544 (estar, authors' O(dh)-biased quadrature, tends to
+    """docs/theory.md §5: e*(6; k = 30, xmax = 10) in 0.80537-0.80544 (estar, authors' O(dh)-biased quadrature, tends to
     0.805421) and the potential tends to 0.805367.  Ours: estar 0.8054346, potential 0.8053669."""
     r = frsb.energy(6.0, k=30, xmax=10.0, tol=1e-6)
     assert 0.80537 <= r.energy <= 0.80544
@@ -273,19 +274,19 @@ def test_result_diagnostics_contract(e6_k4):
 
 
 def test_registered_and_api():
-    assert "frsb" in numerics.METHODS
-    params = numerics.parameters("frsb", "energy")
+    assert "frsb" in ri.METHODS
+    params = ri.parameters("frsb", "energy")
     assert {"k", "xmax", "tol", "backend", "breakpoints", "init", "progress"} <= set(params)
-    r = numerics.energy("frsb", 6.0, k=2, xmax=4.0, tol=1e-6, progress=True)
+    r = ri.energy("frsb", 6.0, k=2, xmax=4.0, tol=1e-6, progress=True)
     assert 0.7 < r.energy < 0.9
 
 
 def test_cli_energy_json():
-    r = subprocess.run([sys.executable, "-m", "numerics.cli", "energy", "frsb", "--alpha", "6", "--k", "2",
+    r = subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", "energy", "frsb", "--alpha", "6", "--k", "2",
                         "--xmax", "4", "--tol", "1e-6", "--json"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["method"] == "frsb" and 0.7 < float(out["energy"]) < 0.9
-    bad = subprocess.run([sys.executable, "-m", "numerics.cli", "energy", "frsb", "--alpha", "6", "--k", "0"],
+    bad = subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", "energy", "frsb", "--alpha", "6", "--k", "0"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "k must be" in bad.stderr

@@ -1,4 +1,4 @@
-"""1-RSB at zero temperature (MATH.md §3): derived equations vs the hand forms of §3.3-3.5, RS reduction,
+"""1-RSB at zero temperature (docs/theory.md §3): derived equations vs the hand forms of §3.3-3.5, RS reduction,
 threshold in double and mpmath, estimator agreement, energies across alpha, bad input."""
 import math
 
@@ -9,13 +9,13 @@ import sympy as sp
 from scipy import integrate
 from scipy.special import erfc
 
-import numerics
-from derive import one_rsb as d1
-from numerics import kernels
-from numerics import one_rsb as o
-from numerics.results import ConvergenceError
+import relu_injectivity as ri
+from relu_injectivity.derive import one_rsb as d1
+from relu_injectivity.machinery import kernels
+from relu_injectivity.methods import one_rsb as o
+from relu_injectivity.machinery.results import ConvergenceError
 
-ALPHA_1RSB = 6.7156968377            # MATH.md §3.6 (10 decimals, both estimators)
+ALPHA_1RSB = 6.7156968377            # docs/theory.md §3.6 (10 decimals, both estimators)
 AT_THRESHOLD = {"c": 3.286658, "q0": 0.7772308, "chi": 0.0533008}
 AT_6 = {"c": 3.492213, "q0": 0.7758591, "chi": 0.0663899}
 E_6 = 0.80158466
@@ -23,7 +23,7 @@ POINT = (6.3, 0.71, 0.083, 2.7)      # (alpha, q0, chi, c): an arbitrary point, 
 
 
 # ------------------------------------------------------------------------------------------------------------
-# MATH.md §3.3-3.4 typed by hand: the check, not the input
+# docs/theory.md §3.3-3.4 typed by hand: the check, not the input
 
 
 def _H(t):
@@ -35,7 +35,7 @@ def _phi(t):
 
 
 def _hand_pieces(xi, q0, chi, c):
-    """(n, A, B, C, Iabove) of MATH.md §3.3."""
+    """(n, A, B, C, Iabove) of docs/theory.md §3.3."""
     a, b, r = np.sqrt(q0) * xi, np.sqrt(1 - q0), np.sqrt(2 * chi)
     D = chi + c * b * b
     mu, s = a * chi / D, b * np.sqrt(chi / D)
@@ -84,7 +84,7 @@ def test_n_closed_form_matches_hand_form_and_direct_u_integral():
     gen = kernels.numba("one_rsb")
     r = np.sqrt(2 * chi)
 
-    def g(wv):                                      # MATH.md §2.2
+    def g(wv):                                      # docs/theory.md §2.2
         return 0.0 if wv <= 0 else (-wv * wv / (2 * chi) if wv < r else -1.0)
 
     for xi in (-6.0, -1.3, 0.0, 0.4, 2.2, 7.5):
@@ -125,7 +125,7 @@ def test_estar_integrand_is_the_tilted_tail_fraction_pointwise():
 
 
 def test_fixed_point_cubic_and_chi_update_are_those_of_math_md():
-    """Eliminating chi from the derived stationarity equations gives MATH.md §3.5's cubic and chi update."""
+    """Eliminating chi from the derived stationarity equations gives docs/theory.md §3.5's cubic and chi update."""
     z = d1.fixed_point_form()
     A0, A1, c, q0 = d1.A0, d1.A1, d1.c, d1.q0
     k = A0 * c**2 * (A1 - A0)**2
@@ -184,13 +184,13 @@ def test_potential_reduces_to_rs_functional_as_q0_to_1(c):
 
 @pytest.fixture(scope="module")
 def threshold():
-    return numerics.threshold("one-rsb")
+    return ri.threshold("one-rsb")
 
 
 def test_threshold_double(threshold):
     r = threshold
     assert r.error <= 1e-10
-    assert abs(r.alpha - ALPHA_1RSB) <= 5e-11 + r.error         # MATH.md value has 10 decimals
+    assert abs(r.alpha - ALPHA_1RSB) <= 5e-11 + r.error         # literature value (docs/theory.md §5) has 10 decimals
     for k, v in AT_THRESHOLD.items():
         assert r.diagnostics[k] == pytest.approx(v, abs=2e-6)
     assert r.diagnostics["estimator_gap"] <= 1e-10             # root of fstar - 1 vs root of estar - 1
@@ -198,8 +198,8 @@ def test_threshold_double(threshold):
 
 
 def test_threshold_mpmath_30_vs_40_digits(threshold):
-    r30 = numerics.threshold("one-rsb", digits=30)
-    r40 = numerics.threshold("one-rsb", digits=40)
+    r30 = ri.threshold("one-rsb", digits=30)
+    r40 = ri.threshold("one-rsb", digits=40)
     assert r30.error < 1e-28 and r40.error < 1e-38
     assert abs(r30.alpha - r40.alpha) < mpmath.mpf(10) ** -29
     assert r40.alpha_str.startswith(r30.alpha_str[:21])            # >= 20 digits shared
@@ -209,7 +209,7 @@ def test_threshold_mpmath_30_vs_40_digits(threshold):
 
 @pytest.mark.parametrize("alpha", [4.0, 6.0, 8.0, 10.0])
 def test_estimators_agree(alpha):
-    r = numerics.energy("one-rsb", alpha)
+    r = ri.energy("one-rsb", alpha)
     d = r.diagnostics
     assert abs(d["fstar"] - d["estar"]) <= 1e-10
     assert r.error <= 1e-12
@@ -221,17 +221,17 @@ def test_estimators_agree(alpha):
 
 
 def test_1rsb_energy_is_above_rs_energy():
-    """e*_1RSB > e*_RS on [3, 10]: RS (Gordon) is the lower bound on the ground-state energy (MATH.md §2.3),
+    """e*_1RSB > e*_RS on [3, 10]: RS (Gordon) is the lower bound on the ground-state energy (docs/theory.md §2.3),
     which is why alpha_1RSB < alpha_RS.  (The issue text states the inequality the other way round.)"""
     for alpha in np.linspace(3, 10, 8):
-        e1 = numerics.energy("one-rsb", alpha).energy
-        e0 = numerics.energy("rs", alpha).energy
+        e1 = ri.energy("one-rsb", alpha).energy
+        e0 = ri.energy("rs", alpha).energy
         assert e1 > e0 + 1e-3
 
 
 @pytest.mark.parametrize("alpha", [2.05, 3.0, 12.0])
 def test_energies_finite_at_the_ends_of_the_range(alpha):
-    r = numerics.energy("one-rsb", alpha)
+    r = ri.energy("one-rsb", alpha)
     d = r.diagnostics
     assert all(np.isfinite([r.energy, r.error, d["q0"], d["chi"], d["c"]]))
     assert abs(d["fstar"] - d["estar"]) <= 1e-10 * max(1, r.energy)
@@ -239,15 +239,15 @@ def test_energies_finite_at_the_ends_of_the_range(alpha):
 
 
 def test_energy_is_increasing_and_zero_in_sat_phase():
-    assert numerics.energy("one-rsb", 2.0).energy == 0.0
-    assert numerics.energy("one-rsb", 1.5, digits=20).energy == 0
-    es = [numerics.energy("one-rsb", a).energy for a in (2.2, 2.6, 3.5, 5.0)]
+    assert ri.energy("one-rsb", 2.0).energy == 0.0
+    assert ri.energy("one-rsb", 1.5, digits=20).energy == 0
+    es = [ri.energy("one-rsb", a).energy for a in (2.2, 2.6, 3.5, 5.0)]
     assert all(x < y for x, y in zip(es, es[1:]))
 
 
 def test_energy_mpmath_agrees_with_double():
-    rd = numerics.energy("one-rsb", 6.0)
-    rm = numerics.energy("one-rsb", 6.0, digits=20)
+    rd = ri.energy("one-rsb", 6.0)
+    rm = ri.energy("one-rsb", 6.0, digits=20)
     assert isinstance(rm.energy, mpmath.mpf) and rm.error < 1e-18
     assert abs(rd.energy - float(rm.energy)) <= rd.error
 
@@ -260,24 +260,24 @@ def test_energy_mpmath_agrees_with_double():
                                        (float("nan"), ValueError), (float("inf"), ValueError), (-1.0, ValueError)])
 def test_bad_alpha(alpha, exc):
     with pytest.raises(exc, match="alpha"):
-        numerics.energy("one-rsb", alpha)
+        ri.energy("one-rsb", alpha)
 
 
 @pytest.mark.parametrize("digits,exc", [(5, ValueError), (2.5, TypeError), ("30", TypeError)])
 def test_bad_digits(digits, exc):
     with pytest.raises(exc, match="digits"):
-        numerics.threshold("one-rsb", digits=digits)
+        ri.threshold("one-rsb", digits=digits)
 
 
 def test_unknown_parameter():
     with pytest.raises(TypeError, match="tolerance"):
-        numerics.threshold("one-rsb", tolerance=1e-3)
+        ri.threshold("one-rsb", tolerance=1e-3)
 
 
 def test_non_convergence_carries_diagnostics():
     """Too close to alpha = 2 the start (scan in c) fails: ConvergenceError naming alpha, with what it saw."""
     with pytest.raises(ConvergenceError, match="alpha=2.0001") as info:
-        numerics.energy("one-rsb", 2.0001)
+        ri.energy("one-rsb", 2.0001)
     assert info.value.diagnostics
     eq = o.Equations()
     with pytest.raises(ConvergenceError, match="did not converge") as info:

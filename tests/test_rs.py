@@ -1,18 +1,18 @@
-"""RS (MATH.md §2.2-2.3): derivations, threshold to 30+ digits by two routes, energies."""
+"""RS (docs/theory.md §2.2-2.3): derivations, threshold to 30+ digits by two routes, energies."""
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
-import numerics
-from derive import rs as drs
-from numerics import kernels
+import relu_injectivity as ri
+from relu_injectivity.derive import rs as drs
+from relu_injectivity.machinery import kernels
 
-ALPHA_RS = "7.64769493543527981692878702472"   # MATH.md §2.3 gives 7.6476949354352798169...
+ALPHA_RS = "7.64769493543527981692878702472"   # docs/theory.md §2.3 gives 7.6476949354352798169...
 
 
 def test_derived_stationarity_matches_closed_form():
-    """(RS-chi) of MATH.md is what SymPy derives from the functional (checked symbolically)."""
+    """(RS-chi) of docs/theory.md is what SymPy derives from the functional (checked symbolically)."""
     z = drs.zero_temperature()
     a, c = drs.alpha, drs.chi
     hand = a * (sp.erf(sp.sqrt(c)) / 2 - sp.sqrt(c / sp.pi) * sp.exp(-c)) - 1
@@ -36,7 +36,7 @@ def test_moreau_envelope_is_the_minimum():
 
 
 def test_threshold_50_digits_two_routes():
-    r = numerics.threshold("rs", digits=50)
+    r = ri.threshold("rs", digits=50)
     d = r.diagnostics
     assert abs(d["route_reduced"] - d["route_system"]) < mpmath.mpf(10) ** -45
     assert r.alpha_str.startswith(ALPHA_RS)
@@ -44,17 +44,17 @@ def test_threshold_50_digits_two_routes():
 
 
 def test_threshold_double_within_error_of_mpmath():
-    r = numerics.threshold("rs")
-    ref = numerics.threshold("rs", digits=30).alpha
+    r = ri.threshold("rs")
+    ref = ri.threshold("rs", digits=30).alpha
     assert abs(r.alpha - float(ref)) <= r.error
     assert r.error < 1e-13
 
 
 def test_energy_at_six():
-    r = numerics.energy("rs", 6)
+    r = ri.energy("rs", 6)
     assert r.energy == pytest.approx(0.631492135224, abs=1e-12)
     assert r.diagnostics["chi"] == pytest.approx(0.784001105606, abs=1e-12)
-    rm = numerics.energy("rs", 6, digits=30)
+    rm = ri.energy("rs", 6, digits=30)
     assert abs(r.energy - float(rm.energy)) <= r.error + 1e-16
 
 
@@ -62,14 +62,14 @@ def test_energy_slope_matches_envelope_theorem():
     """de*/dalpha by finite differences of the solved energy = partial d(functional)/d(alpha) at the saddle."""
     a, h = 6.0, 1e-4
     with mpmath.workdps(40):
-        e = [numerics.energy("rs", a + s * h, digits=30).energy for s in (-1, 1)]
+        e = [ri.energy("rs", a + s * h, digits=30).energy for s in (-1, 1)]
         fd = (e[1] - e[0]) / (2 * h)
-    chi = numerics.energy("rs", a).diagnostics["chi"]
+    chi = ri.energy("rs", a).diagnostics["chi"]
     slope = kernels.numba("rs").rs_denergy_dalpha(a, chi)
     assert float(fd) == pytest.approx(slope, abs=1e-8)
 
 
 def test_energy_sat_phase_and_monotone():
-    assert numerics.energy("rs", 1.5).energy == 0
-    es = [numerics.energy("rs", a).energy for a in (2.01, 3, 5, 8, 12)]
+    assert ri.energy("rs", 1.5).energy == 0
+    es = [ri.energy("rs", a).energy for a in (2.01, 3, 5, 8, 12)]
     assert all(np.diff(es) > 0)

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import numerics
-from numerics import cli, validate
-from numerics.methods import METHODS, Method
-from numerics.results import ConvergenceError, EnergyResult
-from numerics.scan import ScanResult, grid, scan
+import relu_injectivity as ri
+from relu_injectivity.interfaces.cli import main as cli
+from relu_injectivity.machinery import validate
+from relu_injectivity.methods.registry import METHODS, Method
+from relu_injectivity.machinery.results import ConvergenceError, EnergyResult
+from relu_injectivity.workflow.scan import ScanResult, grid, scan
 
 
 def energy(alpha, *, control="", scale=1.0, init=None, progress=False):
@@ -60,7 +61,7 @@ ALPHAS = grid(2.5, 8.0, 12)
 
 
 def test_rs_scan_matches_energy_on_serial_pool_and_threads():
-    direct = [numerics.energy("rs", a) for a in ALPHAS]
+    direct = [ri.energy("rs", a) for a in ALPHAS]
     runs = {"serial": scan("rs", ALPHAS, "serial", store=False),
             "process pool": scan("rs", ALPHAS, store=False, blocks=3)}
     with cf.ThreadPoolExecutor(2) as ex:

@@ -9,27 +9,27 @@ import mpmath
 import numpy as np
 import pytest
 
-import numerics
-import numerics.rs
-from numerics import store as store_mod
-from numerics.results import ThresholdResult
-from numerics.store import Store, StoreWarning
+import relu_injectivity as ri
+from relu_injectivity.methods import rs as rs_module
+from relu_injectivity.workflow import store as store_mod
+from relu_injectivity.machinery.results import ThresholdResult
+from relu_injectivity.workflow.store import Store, StoreWarning
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    """numerics.rs.energy / threshold wrapped with call counters."""
+    """rs_module.energy / threshold wrapped with call counters."""
     calls = {"energy": 0, "threshold": 0}
 
     def wrap(kind):
-        fn = getattr(numerics.rs, kind)
+        fn = getattr(rs_module, kind)
 
         @functools.wraps(fn)
         def w(*a, **k):
             calls[kind] += 1
             return fn(*a, **k)
 
-        monkeypatch.setattr(numerics.rs, kind, w)
+        monkeypatch.setattr(rs_module, kind, w)
 
     wrap("energy")
     wrap("threshold")
@@ -59,13 +59,13 @@ def test_values_round_trip_exactly():
 
 @pytest.mark.parametrize("digits", [None, 40])
 def test_results_round_trip(st, digits):
-    e = numerics.energy("rs", 6.0, digits=digits)
-    t = numerics.threshold("rs", digits=digits)
+    e = ri.energy("rs", 6.0, digits=digits)
+    t = ri.threshold("rs", digits=digits)
     for r in (e, t):
         back = store_mod.result_from_json(json.loads(json.dumps(store_mod.result_to_json(r))))
         assert type(back) is type(r) and back == r
         assert str(back) == str(r) and back.to_dict() == r.to_dict()
-    e0 = numerics.energy("rs", 1.5)  # chi = inf in diagnostics
+    e0 = ri.energy("rs", 1.5)  # chi = inf in diagnostics
     assert store_mod.result_from_json(store_mod.result_to_json(e0)).diagnostics["chi"] == math.inf
 
 
@@ -133,7 +133,7 @@ def test_corrupt_or_foreign_files_are_ignored_with_a_warning(st, counted, damage
         other.energy("rs", 7.0)
         shutil.copy(_only_file(other), p)
     elif damage == "wrong_type":
-        doc["result"] = store_mod.result_to_json(numerics.threshold("rs"))
+        doc["result"] = store_mod.result_to_json(ri.threshold("rs"))
         doc["result_sha256"] = store_mod._checksum(doc["result"])
         p.write_text(json.dumps(doc))
     with pytest.warns(StoreWarning, match="ignoring"):
@@ -157,7 +157,7 @@ def test_entries_lists_good_results_and_warns_about_others(st):
 
 
 def test_no_partial_files_on_failed_write(st, monkeypatch):
-    r = numerics.energy("rs", 6.0)
+    r = ri.energy("rs", 6.0)
     req = store_mod.request("energy", "rs", 6.0, {})
 
     def boom(*a, **k):
@@ -183,7 +183,7 @@ def test_default_root_and_store_arguments(tmp_path, monkeypatch):
         store_mod.as_store(3)
     r = store_mod.cached_energy("rs", 6.0, store=tmp_path / "c")
     assert store_mod.cached_energy("rs", 6.0, store=tmp_path / "c") == r
-    assert store_mod.cached_threshold("rs", store=False).alpha == numerics.threshold("rs").alpha
+    assert store_mod.cached_threshold("rs", store=False).alpha == ri.threshold("rs").alpha
 
 
 def test_bad_requests_raise(st):
@@ -201,7 +201,7 @@ def test_bad_requests_raise(st):
 
 
 def test_solver_hash_follows_the_imports_of_the_solver(tmp_path, monkeypatch):
-    from numerics.methods import METHODS, Method
+    from relu_injectivity.methods.registry import METHODS, Method
 
     pkg = tmp_path / "fake_solver_pkg"
     (pkg / "sub").mkdir(parents=True)
@@ -223,6 +223,6 @@ def test_solver_hash_follows_the_imports_of_the_solver(tmp_path, monkeypatch):
     h1 = store_mod.solver_hash("fake-pkg")
     (pkg / "sub" / "inner.py").write_text("X = 22\n")
     assert len({h0, h1, store_mod.solver_hash("fake-pkg"), store_mod.solver_hash("rs")}) == 4
-    rs_files = {f.name for f in store_mod.solver_files("numerics.rs")}
+    rs_files = {f.name for f in store_mod.solver_files("relu_injectivity.methods.rs")}
     assert {"rs.py", "kernels.py", "quadrature.py", "roots.py"} <= rs_files
     assert not rs_files & {"scan.py", "store.py", "cli.py", "figures.py"}

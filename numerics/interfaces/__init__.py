@@ -1,0 +1,1 @@
+"""Interfaces: the Python API (``api``) and the ``injectivity`` command (``cli``)."""

@@ -1,0 +1,67 @@
+"""Access to the generated kernels: one loader per target, and evaluation of equations with Gaussian averages.
+
+``numba(module)``, ``mp(module)`` and ``cuda(module)`` return generated/<module>_<target>.py.  An equation
+lowered by derive/codegen.Averaged is evaluated here as outer(params, E_xi[f_0], E_xi[f_1], ...), the averages
+taken by a quadrature rule from numerics/quadrature.py.
+"""
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+import mpmath
+
+from relu_injectivity.machinery import quadrature
+
+
+@lru_cache(maxsize=None)
+def _load(module: str, target: str):
+    return importlib.import_module(f"relu_injectivity.generated.{module}_{target}")
+
+
+def numba(module: str):
+    """Numba functions (CPU, double precision) of derive/<module>.py: scalar ``name`` and array ``name__map``."""
+    return _load(module, "numba")
+
+
+def mp(module: str):
+    """mpmath functions (arbitrary precision) of derive/<module>.py."""
+    return _load(module, "mpmath")
+
+
+def cuda(module: str):
+    """CUDA C sources and lazy cupy.ElementwiseKernel builder of derive/<module>.py."""
+    return _load(module, "cupy")
+
+
+def averaged(module: str, name: str, rule=None):
+    """Double-precision F(*params) for an Averaged equation, E_xi taken with ``rule`` (default rule if None)."""
+    gen = numba(module)
+    names, _ = gen.AVERAGES[name]
+    outer = getattr(gen, name)
+    integrands = [getattr(gen, n + "__map") for n in names]
+    r = rule or quadrature.default_rule()
+
+    def F(*params):
+        return float(outer(*params, *(r.expect(f, *params) for f in integrands)))
+
+    F.__name__ = name
+    return F
+
+
+def averaged_mp(module: str, name: str):
+    """mpmath F(*params) for an Averaged equation, E_xi taken by quadrature.expect_mp (Gauss-Legendre) at working precision."""
+    gen = mp(module)
+    names, _ = gen.AVERAGES[name]
+    outer = getattr(gen, name)
+    integrands = [getattr(gen, n) for n in names]
+
+    def F(*params):
+        return outer(*params, *(quadrature.expect_mp(f, *params) for f in integrands))
+
+    F.__name__ = name
+    return F
+
+
+def mpf_args(*xs):
+    return tuple(mpmath.mpf(x) for x in xs)

@@ -1,0 +1,1 @@
+"""Methods a user names: each module computes energies and/or thresholds; ``registry`` lists them."""

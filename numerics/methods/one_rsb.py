@@ -1,0 +1,373 @@
+"""One-step RSB at zero temperature: energy e*_1RSB(alpha) and threshold alpha_1RSB (docs/theory.md §3), from
+generated/one_rsb_*.
+
+Unknowns x = (q0, chi, c).  Every equation is a derived kernel with one Gaussian average: the gradient of the
+potential (1RSB-e), its Hessian and alpha column, the two estimators fstar (potential value) and estar
+(= de/dlambda, the tilted fraction of fields beyond sqrt(2 chi)) and the derivatives of estar.
+
+Energy at alpha (double): start as in docs/theory.md §3.5-3.6 (a few sweeps of the fixed-point scheme for (q0, chi)
+at fixed c, then 2x2 Newton; c scanned by doubling from 1 until de/dc changes sign), then Newton on the three
+stationarity equations with the derived Hessian, to round-off.  Threshold: Newton on the 4x4 system
+{de/dx = 0, estar - 1 = 0} in (q0, chi, c, alpha) with the derived Jacobian, started from the energy solution
+at the RS threshold (an upper bound, computed by numerics.rs).  E_xi by the trapezoid rule, 1200 intervals on
+[-12, 12] (the result does not change at the 1e-15 level between 600 and 4800 intervals).
+
+Why the two estimators agree to ~1e-15 here and only to ~1e-6 in the authors' code: fstar and estar coincide
+only at the exact stationary point.  fstar is stationary there, so its error is second order in the distance
+to it, but estar is not: its error is first order.  The authors stop the (q0, chi) fixed point at 1e-7 and
+Brent in c and alpha at xtol 1e-6, which leaves estar off by ~1e-7..1e-6; Newton with the exact derived
+Jacobian solves the stationarity equations to round-off, so both estimators (and the roots of fstar - 1 and
+estar - 1) agree to a few ulp.
+
+Error bars (double): the largest of (i) the gap between the two estimators (for the threshold: the root of
+fstar - 1 vs that of estar - 1), (ii) the change when the solution is recomputed with a second trapezoid rule
+(different spacing and window), (iii) the last Newton step and, for the threshold, |J^-1 F| at the root,
+(iv) a round-off floor.  With ``digits`` the double solution is refined in mpmath (E_xi by Gauss-Legendre) by
+a chord Newton iteration (the double Jacobian reused: each step gains about as many digits as the double
+Jacobian is accurate to, ~12, so no mpmath Jacobian is needed); the error bar is the largest of the
+chord-iteration error bound, the estimator gap, the quadrature error estimate and half a unit in the last
+requested digit.
+
+For alpha <= 2 the energy is returned as 0 exactly (SAT phase, as numerics.rs): there the stationary point
+runs off to c -> infinity, chi -> infinity.  Just above 2 the start becomes fragile (c ~ 150 at alpha = 2.001,
+where it still works; at alpha = 2.0001 the scan in c fails with a ConvergenceError).
+"""
+from __future__ import annotations
+
+import time
+
+import mpmath
+import numpy as np
+
+from relu_injectivity.machinery import kernels
+from relu_injectivity.machinery import quadrature
+from relu_injectivity.machinery import roots
+from relu_injectivity.machinery import validate
+from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ThresholdResult
+
+MODULE = "one_rsb"
+ORDER = ("q0", "chi", "c")
+COLUMNS = ORDER + ("alpha",)
+GUARD_DIGITS = 10
+
+
+RULE = quadrature.TrapezoidRule(12.0, 1200)
+CHECK_RULE = quadrature.TrapezoidRule(13.0, 1700)
+"""Second rule for the quadrature part of the error bar (other spacing and window)."""
+C_START, C_MAX, C_MIN = 1.0, 1e4, 1e-4
+FIXED_POINT_ITERATIONS = 20
+NEWTON_MAXITER = 60
+STEP_TOL = 1e-14
+ENERGY_ULPS = 32
+"""Round-off floor of a double energy: against a 24000-node rule the 1200-node energies differ by <= 12 ulp
+for alpha in [2.001, 1000]."""
+
+
+class Equations:
+    """The derived equations with E_xi by one quadrature rule (double precision)."""
+
+    def __init__(self, rule=RULE):
+        self.rule = rule
+        avg = lambda name: kernels.averaged(MODULE, name, rule)  # noqa: E731
+        self._grad = [avg(f"one_rsb_grad_{v}") for v in ORDER]
+        self._hess = {}
+        for i in range(3):
+            for j in range(i, 4):
+                self._hess[i, j] = avg(f"one_rsb_hess_{ORDER[i]}_{COLUMNS[j]}")
+        self._estar = avg("one_rsb_estar")
+        self._d_estar = [avg(f"one_rsb_estar_d{v}") for v in COLUMNS]
+        self._potential = avg("one_rsb_potential")
+        self._dpot_dalpha = avg("one_rsb_dpot_dalpha")
+        self._a0 = avg("one_rsb_A0")
+        self._a1 = avg("one_rsb_A1")
+        self._gen = kernels.numba(MODULE)
+
+    def grad(self, a, x):
+        """(de/dq0, de/dchi, de/dc)."""
+        return np.array([g(a, *x) for g in self._grad])
+
+    def hessian(self, a, x):
+        """3x4: d(grad_i)/d(q0, chi, c, alpha)."""
+        h = np.empty((3, 4))
+        for (i, j), f in self._hess.items():
+            h[i, j] = f(a, *x)
+            if j < 3:
+                h[j, i] = h[i, j]
+        return h
+
+    def estar(self, a, x):
+        return self._estar(a, *x)
+
+    def d_estar(self, a, x):
+        return np.array([f(a, *x) for f in self._d_estar])
+
+    def fstar(self, a, x):
+        return self._potential(a, *x)
+
+    def dfstar_dalpha(self, a, x):
+        return self._dpot_dalpha(a, *x)
+
+    def fixed_point(self, a, c, q0, chi, iterations):
+        """docs/theory.md §3.5 at fixed c: new (q0, chi) from A0, A1 via the derived cubic and chi update."""
+        g = self._gen
+        for _ in range(iterations):
+            A0, A1 = self._a0(a, q0, chi, c), self._a1(a, q0, chi, c)
+            coeffs = [getattr(g, f"one_rsb_cubic_{k}")(A0, A1, c) for k in (3, 2, 1, 0)]
+            rts = np.roots(coeffs)
+            rts = rts[np.abs(rts.imag) <= 1e-12 * np.abs(rts)].real
+            if not 0 < A0 < A1:
+                raise ConvergenceError(f"1-RSB fixed point at alpha={a}, c={c}: need 0 < A0/A1 < 1",
+                                       {"A0": A0, "A1": A1, "q0": q0, "chi": chi})
+            inside = rts[(rts > A0 / A1) & (rts < 1)]
+            if len(inside) != 1:
+                raise ConvergenceError(f"1-RSB fixed point at alpha={a}, c={c}: the cubic has {len(inside)} roots "
+                                       f"in (A0/A1, 1)", {"roots": rts.tolist(), "A0": A0, "A1": A1})
+            q0 = float(inside[0])
+            chi = float(g.one_rsb_chi_update(A0, A1, c, q0))
+        return q0, chi
+
+
+def valid(x):
+    """Inside the domain 0 < q0 < 1, chi > 0, c > 0 (and alpha > 2 when present)."""
+    x = np.asarray(x, dtype=float)
+    ok = np.all(np.isfinite(x)) and 0 < x[0] < 1 and x[1] > 0 and x[2] > 0
+    return bool(ok and (len(x) == 3 or x[3] > 2))
+
+
+def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER, domain=valid):
+    """:func:`numerics.roots.newton` with the 1-RSB domain :func:`valid` by default."""
+    return roots.newton(F, J, x0, what=what, tol=tol, maxiter=maxiter, domain=domain)
+
+
+def _inner(eq, a, c, q0, chi):
+    """(q0, chi) stationary at fixed c: a few fixed-point sweeps (§3.5), then 2x2 Newton to 1e-9."""
+    q0, chi = eq.fixed_point(a, c, q0, chi, FIXED_POINT_ITERATIONS)
+    y, _, _, _ = newton(lambda y: eq.grad(a, (y[0], y[1], c))[:2], lambda y: eq.hessian(a, (y[0], y[1], c))[:2, :2],
+                        [q0, chi], what=f"1-RSB (q0, chi) at alpha={a}, c={c}", tol=1e-9,
+                        domain=lambda y: valid([y[0], y[1], c]))
+    return y
+
+
+def bracket_c(eq, a):
+    """Scan c from C_START by doubling (or halving) until de/dc changes sign; (q0, chi) re-solved at each c.
+
+    Returns the two bracketing points (q0, chi, c) and the scan (c, de/dc) for the diagnostics.
+    """
+    scan = []
+
+    def at(c, q0, chi):
+        try:
+            q0, chi = _inner(eq, a, c, q0, chi)
+        except ConvergenceError as exc:
+            raise ConvergenceError(f"{exc} (scan in c: {len(scan)} points done)",
+                                   {**exc.diagnostics, "c_scan": list(scan)}) from exc
+        return q0, chi, eq.grad(a, (q0, chi, c))[2]
+
+    c = C_START
+    q0, chi, g = at(c, 0.5, 0.5)
+    scan.append((c, g))
+    factor = 2.0 if g > 0 else 0.5
+    prev = (q0, chi, c)
+    while True:
+        c *= factor
+        if not C_MIN <= c <= C_MAX:
+            raise ConvergenceError(f"1-RSB at alpha={a}: de/dc has no sign change for c in [{C_MIN}, {C_MAX}]",
+                                   {"c_scan": scan})
+        q0, chi, gn = at(c, q0, chi)
+        scan.append((c, gn))
+        if gn * g <= 0:
+            return prev, (q0, chi, c), scan
+        prev, g = (q0, chi, c), gn
+
+
+def solve(eq, a, x0=None):
+    """Stationary point x = (q0, chi, c) at alpha: Newton from x0, or from the bracketing scan in c."""
+    diag = {}
+    try:
+        return _solve(eq, a, x0, diag)
+    except ZeroDivisionError as exc:
+        raise ConvergenceError(f"1-RSB stationarity at alpha={a}: a kernel divided by zero (n(xi) underflowed; "
+                               "alpha too close to 2?)", diag) from exc
+
+
+def _solve(eq, a, x0, diag):
+    if x0 is None:
+        lo, hi, scan = bracket_c(eq, a)
+        glo, ghi = scan[-2][1], scan[-1][1]
+        w = glo / (glo - ghi)                      # secant in c between the bracketing points
+        x0 = (1 - w) * np.array(lo) + w * np.array(hi)
+        diag["c_scan"] = scan
+    x, step, its, hist = newton(lambda x: eq.grad(a, x), lambda x: eq.hessian(a, x)[:, :3], x0,
+                                what=f"1-RSB stationarity at alpha={a}")
+    diag.update(newton_iterations=its, newton_step=step, residuals=hist)
+    return x, diag
+
+
+def threshold_system(eq, estimator):
+    """(F, J) of the 4x4 system {grad e = 0, estimator - 1 = 0} in z = (q0, chi, c, alpha)."""
+    if estimator == "estar":
+        def F(z):
+            return np.append(eq.grad(z[3], z[:3]), eq.estar(z[3], z[:3]) - 1)
+
+        def J(z):
+            return np.vstack([eq.hessian(z[3], z[:3]), eq.d_estar(z[3], z[:3])])
+    else:
+        def F(z):
+            return np.append(eq.grad(z[3], z[:3]), eq.fstar(z[3], z[:3]) - 1)
+
+        def J(z):
+            g = eq.grad(z[3], z[:3])
+            return np.vstack([eq.hessian(z[3], z[:3]), np.append(g, eq.dfstar_dalpha(z[3], z[:3]))])
+    return F, J
+
+
+def energy(alpha, *, digits=None) -> EnergyResult:
+    """e*_1RSB(alpha) = fstar, the potential at its stationary point (estimator estar in diagnostics).
+
+    0 exactly for alpha <= 2 (SAT phase).  Diagnostics: q0, chi, c, fstar, estar, Newton history.
+    """
+    a = validate.alpha(alpha)
+    digits = validate.digits(digits)
+    t0 = time.perf_counter()
+    params = {"digits": digits}
+    if a <= 2:
+        zero = 0.0 if digits is None else mpmath.mpf(0)
+        return EnergyResult("one-rsb", a, zero, 0.0, "exact: SAT phase (alpha <= 2), e* = 0", params,
+                            {"q0": float("nan"), "chi": float("inf"), "c": float("inf"), "fstar": zero,
+                             "estar": zero, "time_s": time.perf_counter() - t0}, digits)
+    eq = Equations()
+    x, diag = solve(eq, a)
+    fstar, estar = eq.fstar(a, x), eq.estar(a, x)
+    check = Equations(CHECK_RULE)
+    x2, _ = solve(check, a, x)
+    f2 = check.fstar(a, x2)
+    diag.update(q0=x[0], chi=x[1], c=x[2], fstar=fstar, estar=estar, fstar_check_rule=f2)
+    if digits is None:
+        err = max(abs(fstar - estar), abs(fstar - f2), ENERGY_ULPS * roots.EPS * fstar)
+        how = (f"max of the estimator gap |fstar - estar|, the change with a second trapezoid rule, and "
+               f"{ENERGY_ULPS} ulp (round-off of the quadrature sums)")
+        e = fstar
+    else:
+        H = eq.hessian(a, x)[:, :3]
+        mp_eq = MpEquations()
+        with mpmath.workdps(digits + GUARD_DIGITS):
+            am = mpmath.mpf(a)
+            xm, step, its = chord(lambda z: mp_eq.grad(am, z), H, list(x), digits=digits,
+                                  what=f"1-RSB stationarity at alpha={a} (mpmath)")
+            e, es = mp_eq.fstar(am, xm), mp_eq.estar(am, xm)
+            err = float(max(abs(e - es), step, 2 * am / xm[2] * mp_eq.quad_error,
+                            mpmath.mpf(10) ** (1 - digits) * abs(e) / 2))
+            diag.update(q0=xm[0], chi=xm[1], c=xm[2], fstar=e, estar=es, chord_iterations=its,
+                        chord_error=step, quadrature_error=mp_eq.quad_error, working_digits=digits + GUARD_DIGITS)
+        how = ("mpmath (Gauss-Legendre E_xi): max of the estimator gap, the chord-iteration error bound, the "
+               "quadrature error estimate and half a unit in the last requested digit")
+    diag["time_s"] = time.perf_counter() - t0
+    return EnergyResult("one-rsb", a, e, err, how, params, diag, digits)
+
+
+def threshold(*, digits=None) -> ThresholdResult:
+    """alpha_1RSB: root of estar(alpha) = 1 on the 1-RSB stationary point (docs/theory.md §3.6)."""
+    digits = validate.digits(digits)
+    t0 = time.perf_counter()
+    from relu_injectivity.methods import rs
+
+    alpha_rs = float(rs.threshold().alpha)
+    eq = Equations()
+    x_rs, start = solve(eq, alpha_rs)
+    F, J = threshold_system(eq, "estar")
+    z, step_e, its_e, hist = newton(F, J, np.append(x_rs, alpha_rs), what="1-RSB threshold (estar)")
+    zf, step_f, its_f, _ = newton(*threshold_system(eq, "fstar"), z, what="1-RSB threshold (fstar)")
+    z2, step_2, _, _ = newton(*threshold_system(Equations(CHECK_RULE), "estar"), z,
+                              what="1-RSB threshold (estar, check rule)")
+    Jz = J(z)
+    residual_bound = float(np.abs(np.linalg.inv(Jz)[3]) @ np.abs(F(z)))
+    alpha = float(z[3])
+    diag = {"q0": z[0], "chi": z[1], "c": z[2], "alpha_fstar_route": zf[3], "alpha_check_rule": z2[3],
+            "estimator_gap": abs(zf[3] - z[3]), "rule_change": abs(z2[3] - z[3]), "residual_bound": residual_bound,
+            "start_alpha_rs": alpha_rs, "start_c_scan": start.get("c_scan"), "newton_iterations": (its_e, its_f),
+            "residuals": hist,
+            "quadrature": f"trapezoid, {RULE.intervals} intervals on [-{RULE.half_width}, {RULE.half_width}]"}
+    params = {"digits": digits}
+    if digits is None:
+        err = max(abs(zf[3] - z[3]), abs(z2[3] - z[3]), step_e * alpha, residual_bound, 4 * roots.EPS * alpha)
+        how = ("max of |root(fstar - 1) - root(estar - 1)|, the change with a second trapezoid rule, the last "
+               "Newton step, |J^-1 F| at the root (residual x conditioning) and 4 ulp")
+    else:
+        Jd = Jz
+        mp_eq = MpEquations()
+        dps = digits + GUARD_DIGITS
+        with mpmath.workdps(dps):
+            zm, step, its = chord(mp_eq.threshold_residual, Jd, list(z), digits=digits,
+                                  what="1-RSB threshold (mpmath)")
+            alpha, xm = zm[3], zm[:3]
+            alpha_f = alpha - (mp_eq.fstar(alpha, xm) - 1) / mp_eq.dfstar_dalpha(alpha, xm)
+            gap = abs(alpha_f - alpha)
+            quad = mp_eq.quad_error * np.abs(np.linalg.inv(Jd)).max()
+            err = float(max(gap, step, quad, mpmath.mpf(10) ** (1 - digits) * alpha / 2))
+            diag.update(q0=xm[0], chi=xm[1], c=xm[2], alpha_fstar_route=alpha_f, estimator_gap=gap,
+                        chord_iterations=its, chord_error=step, quadrature_error=quad, double_route=z[3],
+                        working_digits=dps)
+        how = (f"mpmath at {dps} digits (Gauss-Legendre E_xi): max of the estimator gap (one Newton step of "
+               "fstar - 1 from the estar root), the chord-iteration error bound, the quadrature error estimate "
+               "and half a unit in the last digit")
+    diag["time_s"] = time.perf_counter() - t0
+    return ThresholdResult("one-rsb", alpha, err, how, params, diag, digits)
+
+
+class MpEquations:
+    """The derived equations in mpmath, E_xi by :func:`numerics.quadrature.expect_mp`; ``quad_error`` is the largest quadrature
+    error estimate seen."""
+
+    def __init__(self):
+        self.gen = kernels.mp(MODULE)
+        self.quad_error = mpmath.mpf(0)
+
+    def _averaged(self, name, *params):
+        names, _ = self.gen.AVERAGES[name]
+        avgs = []
+        for n in names:
+            v, err = quadrature.expect_mp(getattr(self.gen, n), *params, error=True)
+            self.quad_error = max(self.quad_error, err)
+            avgs.append(v)
+        return getattr(self.gen, name)(*params, *avgs)
+
+    def grad(self, a, x):
+        return [self._averaged(f"one_rsb_grad_{v}", a, *x) for v in ORDER]
+
+    def estar(self, a, x):
+        return self._averaged("one_rsb_estar", a, *x)
+
+    def fstar(self, a, x):
+        return self._averaged("one_rsb_potential", a, *x)
+
+    def dfstar_dalpha(self, a, x):
+        return self._averaged("one_rsb_dpot_dalpha", a, *x)
+
+    def threshold_residual(self, z):
+        return self.grad(z[3], z[:3]) + [self.estar(z[3], z[:3]) - 1]
+
+
+def chord(F, J_double, x0, *, digits, what, maxiter=12):
+    """x_{k+1} = x_k - J^{-1} F(x_k) in mpmath with a fixed (double precision) Jacobian J.
+
+    The iteration contracts linearly, with a rate about the relative error of J (~1e-12), so each step gains
+    ~12 digits.  With the observed rate r = step_k/step_{k-1}, the error of x_k is below r/(1-r) step_k; stop
+    when that bound (times 10) is below 10^-(digits + 2) relative.  Returns (x, error bound, iterations).
+    """
+    J = mpmath.matrix(np.asarray(J_double).tolist())
+    x = mpmath.matrix([mpmath.mpf(v) for v in x0])
+    tol = mpmath.mpf(10) ** -(digits + 2)
+    steps = []
+    for it in range(1, maxiter + 1):
+        dx = mpmath.lu_solve(J, mpmath.matrix(F(list(x))))
+        x = x - dx
+        steps.append(mpmath.norm(dx, mpmath.inf) / mpmath.norm(x, mpmath.inf))
+        if it >= 2:
+            rate = steps[-1] / steps[-2]
+            if rate > mpmath.mpf("0.1"):
+                break
+            bound = 10 * rate / (1 - rate) * steps[-1]
+            if bound < tol:
+                return list(x), bound * mpmath.norm(x, mpmath.inf), it
+    raise ConvergenceError(f"{what}: chord iteration did not converge",
+                           {"relative_steps": [mpmath.nstr(s, 5) for s in steps]})

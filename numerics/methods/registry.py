@@ -1,0 +1,74 @@
+"""The registry of methods (name -> module implementing ``threshold(**params)`` and/or ``energy(alpha, **params)``)
+and the dispatch through it: ``threshold``, ``energy`` and ``parameters`` of the public API.
+
+Adding a method is one line here plus its module; the API, the CLI and ``injectivity all`` pick it up.
+``all_params`` are the parameters ``injectivity all`` uses (None: not part of the main job).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+
+from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
+
+
+@dataclass(frozen=True)
+class Method:
+    module: str
+    description: str
+    all_params: dict | None = field(default_factory=dict)
+
+
+METHODS: dict[str, Method] = {
+    "rs": Method("relu_injectivity.methods.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)"),
+    "dat": Method("relu_injectivity.methods.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)"),
+    "one-rsb": Method("relu_injectivity.methods.one_rsb", "one-step replica symmetry breaking (zero temperature)"),
+    "frsb": Method("relu_injectivity.methods.frsb", "full RSB, k-step discretisation (zero temperature)", all_params={"k": 30, "xmax": 10.0}),
+    "euler": Method("relu_injectivity.methods.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero"),
+    "union": Method("relu_injectivity.methods.union", "union bound over orthants (rigorous: injective above)"),
+    "cover": Method("relu_injectivity.methods.cover", "Cover/Wendel counting bound (rigorous: not injective below)"),
+    "gordon-chernoff": Method("relu_injectivity.methods.gordon", "Gordon with a Chernoff width (rigorous, weak: injective above)"),
+}
+
+
+
+def _function(method: str, kind: str):
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    mod = importlib.import_module(METHODS[method].module)
+    fn = getattr(mod, kind, None)
+    if fn is None:
+        have = [m for m in METHODS if hasattr(importlib.import_module(METHODS[m].module), kind)]
+        raise ValueError(f"method {method!r} has no {kind}; methods with one: {', '.join(have)}")
+    return fn
+
+
+def parameters(method: str, kind: str) -> dict:
+    """Keyword parameters (name -> default) that ``kind`` ('threshold' or 'energy') of ``method`` accepts."""
+    sig = inspect.signature(_function(method, kind))
+    return {n: p.default for n, p in sig.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def _check(method, kind, params):
+    allowed = parameters(method, kind)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise TypeError(f"unknown parameter(s) {', '.join(unknown)} for {kind}({method!r}); "
+                        f"allowed: {', '.join(allowed) or 'none'}")
+
+
+def threshold(method: str, **params) -> ThresholdResult:
+    """The injectivity threshold alpha_inj predicted by ``method`` (see ``numerics.METHODS``), with error bar."""
+    fn = _function(method, "threshold")
+    _check(method, "threshold", params)
+    return fn(**params)
+
+
+def energy(method: str, alpha, **params) -> EnergyResult:
+    """The ground-state energy density e*(alpha) (active units per input dimension) predicted by ``method``."""
+    fn = _function(method, "energy")
+    _check(method, "energy", params)
+    return fn(alpha, **params)

@@ -1,0 +1,1 @@
+"""Workflow around the methods: scans over alpha, the results store on disk, figures."""

@@ -1,0 +1,260 @@
+"""alpha scans: e*(alpha) of one method over many alpha, on any ``concurrent.futures.Executor``, through the store.
+
+    >>> from numerics import scan
+    >>> s = scan("rs", [3, 4, 5, 6], store=False)
+    >>> s.alphas, s.energies, s.errors
+
+The alphas (sorted, each once) are cut into ``blocks`` contiguous blocks.  One task computes the missing points of
+one block in order of increasing alpha; if the method's ``energy`` accepts ``init`` (the warm start of FRSB,
+docs/theory.md §4.9: "for alpha scans the authors' code warm-starts each alpha from the previous alpha's q"), every point
+but a block's first starts from the result at the previous alpha of its block, stored or just computed.  The block
+boundaries depend only on the alphas and ``blocks``, never on the executor or on what was already stored, so the
+serial path, a process pool and a Dask cluster do the same arithmetic, and a resumed scan warm-starts each point
+from the same neighbour as an uninterrupted one would have.
+
+Each point is saved to the results store (numerics/store.py) by the task that computed it, as soon as it is
+computed: a scan killed half-way leaves its finished points on disk and a rerun computes only the rest.  Executors:
+``None`` -> a local process pool (forkserver; no pool at all when at most one block has work), ``"serial"`` -> in
+this process, or any Executor, e.g. ``dask.distributed.Client(...).get_executor()`` (the store directory must
+then be reachable from the workers, or results are only saved by this process).
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import math
+import multiprocessing
+import numbers
+import os
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from relu_injectivity.methods import registry as api
+from relu_injectivity.workflow import store as store_mod
+from relu_injectivity.methods.registry import METHODS
+from relu_injectivity.machinery.results import ConvergenceError
+
+ON_ERROR = ("raise", "skip")
+RECOVERABLE = (ConvergenceError, ArithmeticError)
+"""Failures that ``on_error="skip"`` records and steps over; anything else (bad input, bugs) always raises."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The energies of one scan, in increasing alpha; ``results[i]`` is None where the point failed
+    (``on_error="skip"``; the reason is in ``failures``), and ``energies``/``errors`` hold NaN there."""
+
+    method: str
+    alphas: tuple
+    results: tuple
+    params: Mapping = field(default_factory=dict)
+    failures: Mapping = field(default_factory=dict)
+    computed: int = 0
+    from_store: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "failures", MappingProxyType(dict(self.failures)))
+
+    def __len__(self):
+        return len(self.alphas)
+
+    def __iter__(self):
+        return iter(self.results)
+
+    @property
+    def energies(self) -> np.ndarray:
+        return np.array([np.nan if r is None else float(r.energy) for r in self.results])
+
+    @property
+    def errors(self) -> np.ndarray:
+        return np.array([np.nan if r is None else float(r.error) for r in self.results])
+
+    def rows(self) -> list[dict]:
+        """One plain dict per alpha: alpha, energy (decimal string with every computed digit), error, error_method,
+        or the failure."""
+        out = []
+        for a, r in zip(self.alphas, self.results):
+            if r is None:
+                out.append({"alpha": a, "energy": None, "error": None, "error_method": None,
+                            "failure": self.failures.get(a)})
+            else:
+                out.append({"alpha": a, "energy": r.energy_str, "error": float(r.error),
+                            "error_method": r.error_method, "failure": None})
+        return out
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each task at ``submit`` in the calling process (no pickling); KeyboardInterrupt propagates at once."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        f = cf.Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            f.set_exception(exc)
+        return f
+
+
+def _alphas(alphas) -> list[float]:
+    if isinstance(alphas, (str, bytes)) or not hasattr(alphas, "__iter__"):
+        raise TypeError(f"alphas must be a sequence of real numbers, got {alphas!r}")
+    out = []
+    for a in alphas:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (numbers.Real, np.floating)):
+            raise TypeError(f"every alpha must be a real number, got {a!r} of type {type(a).__name__}")
+        if not math.isfinite(float(a)):
+            raise ValueError(f"every alpha must be finite, got {a!r}")
+        out.append(float(a))
+    if not out:
+        raise ValueError("alphas is empty; give at least one alpha")
+    return sorted(set(out))
+
+
+def _run_block(module, items, init, params, warm, store, skip):
+    """Compute the points of one block in order.  ``items``: (alpha, request, stored result or None).
+    Returns [(alpha, result or None, failure message or None, computed, saved)].
+
+    Results travel in their store encoding (store.result_to_json): the result classes hold mapping proxies, which
+    do not pickle; the encoding is lossless."""
+    fn = getattr(importlib.import_module(module), "energy")
+    prev, out = _unwire(init), []
+    for a, req, have in items:
+        if have is not None:
+            prev = _unwire(have)
+            continue
+        kw = dict(params)
+        if warm and prev is not None:
+            kw["init"] = prev
+        try:
+            r = fn(a, **kw)
+        except RECOVERABLE as exc:
+            if not skip:
+                raise
+            out.append((a, None, f"{type(exc).__name__}: {exc}", True, False))
+            continue
+        saved = store is not None and store.save(req, r) is not None
+        out.append((a, _wire(r), None, True, saved))
+        prev = r
+    return out
+
+
+def _wire(r):
+    return None if r is None else store_mod.result_to_json(r)
+
+
+def _unwire(d):
+    return None if d is None else store_mod.result_from_json(d)
+
+
+def _default_executor(workers):
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                      else "spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None = None, on_error: str = "raise",
+         progress: bool = False, **params) -> ScanResult:
+    """e*(alpha) of ``method`` for every alpha in ``alphas`` (``params`` go to ``numerics.energy``).
+
+    executor: None (local process pool), "serial", or any concurrent.futures.Executor (not shut down here).
+    store: None (default store directory), False (none), a path or a ``numerics.store.Store``.
+    blocks: number of contiguous alpha blocks (default: CPU count when warm-starting, else 4x that), see module doc.
+    on_error: "raise" (default) or "skip" (solver failures recorded in ``ScanResult.failures``).
+    progress: a tqdm bar over alpha points on stderr.
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    accepted = api.parameters(method, "energy")
+    for own in ("store", "blocks", "on_error"):
+        if own in accepted:
+            raise TypeError(f"method {method!r} has an energy parameter {own!r} that scan() reserves for itself")
+    if "progress" in accepted:
+        params.setdefault("progress", False)
+    if "init" in params:
+        raise TypeError("init is chosen by scan() (warm start from the neighbouring alpha); do not pass it")
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+    if executor is not None and executor != "serial" and not hasattr(executor, "submit"):
+        raise TypeError(f"executor must be None, 'serial' or a concurrent.futures.Executor, got {executor!r}")
+    alist = _alphas(alphas)
+    st = store_mod.as_store(store)
+    reqs = [store_mod.request("energy", method, a, params) for a in alist]  # also rejects unknown params
+    warm = "init" in accepted
+    cpus = os.cpu_count() or 1
+    if blocks is None:
+        blocks = cpus if warm else 4 * cpus
+    if isinstance(blocks, bool) or not isinstance(blocks, numbers.Integral) or blocks < 1:
+        raise ValueError(f"blocks must be a positive integer, got {blocks!r}")
+    have = [st.get(r) if st is not None else None for r in reqs]
+    results = dict(zip(alist, have))
+    failures, computed = {}, 0
+    from_store = sum(h is not None for h in have)
+    module = METHODS[method].module
+
+    tasks = []
+    for idx in np.array_split(np.arange(len(alist)), min(int(blocks), len(alist))):
+        missing = [i for i in idx if have[i] is None]
+        if not missing:
+            continue
+        first, last = missing[0], missing[-1]
+        init = _wire(have[first - 1]) if warm and first > idx[0] else None
+        items = [(alist[i], reqs[i], _wire(have[i]) if warm else None) for i in range(first, last + 1)
+                 if warm or have[i] is None]
+        tasks.append((items, init, len(missing)))
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(alist), initial=from_store, desc=f"scan {method}", unit="alpha")
+    own = None
+    if executor is None:
+        executor = SerialExecutor() if len(tasks) <= 1 else _default_executor(min(cpus, len(tasks)))
+        own = executor
+    elif executor == "serial":
+        executor = SerialExecutor()
+    try:
+        futures = {executor.submit(_run_block, module, items, init, params, warm, st, on_error == "skip"): n
+                   for items, init, n in tasks}
+        try:
+            for fut in cf.as_completed(futures):
+                for a, r, fail, did, saved in fut.result():
+                    if fail is not None:
+                        failures[a] = fail
+                    else:
+                        results[a] = r = _unwire(r)
+                        if did and st is not None and not saved:
+                            st.save(store_mod.request("energy", method, a, params), r)
+                    computed += did
+                if bar is not None:
+                    bar.update(futures[fut])
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    finally:
+        if own is not None:
+            own.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    shown = {k: v for k, v in {**accepted, **params}.items() if k not in store_mod.UNKEYED}
+    return ScanResult(method, tuple(alist), tuple(results[a] for a in alist), shown, failures, computed, from_store)
+
+
+def grid(alpha_min, alpha_max, num: int) -> list[float]:
+    """``num`` equally spaced alphas from alpha_min to alpha_max inclusive."""
+    from relu_injectivity.machinery import validate
+
+    lo = validate.real("alpha_min", alpha_min)
+    hi = validate.real("alpha_max", alpha_max)
+    n = validate.integer("num", num, lo=1)
+    if n > 1 and hi <= lo:
+        raise ValueError(f"alpha_max must be > alpha_min for num > 1, got alpha_min={lo}, alpha_max={hi}")
+    return [lo] if n == 1 else np.linspace(lo, hi, n).tolist()
+
+
+__all__ = ["scan", "ScanResult", "SerialExecutor", "grid"]
