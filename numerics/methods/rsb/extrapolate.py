@@ -1,0 +1,146 @@
+"""The limit r -> infinity of the r-RSB ladder (docs/theory.md §4.11; the fit models in docs/ladder.md).
+
+Models of the r-dependence of a rung value a_r (a threshold alpha_r or an energy e_r(alpha)):
+
+* ``power``:        a_r = a_inf + c r^-p                      (free exponent p; 3 parameters)
+* ``power+1``:      a_r = a_inf + c r^-p (1 + d/r)            (free exponent with a correction; 4 parameters)
+* ``fixed3``:       a_r = a_inf + c r^-3 + d r^-4             (the exponent 3 of the first rungs, with a correction)
+* ``fixed3+2``:     a_r = a_inf + c r^-3 + d r^-4 + f r^-5
+
+Each is fitted by weighted least squares (weights 1/error of the rungs) on r >= r_min for several r_min, and with
+each point left out in turn (leave-one-out).  A fit is *admissible* if it has at least one residual degree of
+freedom and its exponent (where free) is positive.  The central value is the fit of the first model on the
+largest data set; the error bar is the largest distance of any admissible fit's limit from it, plus the central
+fit's own standard error and the largest rung error among the points used -- it covers every fit of the family.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import least_squares
+
+
+def _power(r, a, c, p):
+    return a + c * r ** (-p)
+
+
+def _power1(r, a, c, p, d):
+    return a + c * r ** (-p) * (1 + d / r)
+
+
+def _fixed3(r, a, c, d):
+    return a + c * r ** -3.0 + d * r ** -4.0
+
+
+def _fixed32(r, a, c, d, f):
+    return a + c * r ** -3.0 + d * r ** -4.0 + f * r ** -5.0
+
+
+MODELS = {"power": (_power, 3), "power+1": (_power1, 4), "fixed3": (_fixed3, 3), "fixed3+2": (_fixed32, 4)}
+"""name -> (function of r and parameters, number of parameters); the first parameter is the limit a_inf."""
+
+
+@dataclass
+class Fit:
+    model: str
+    r: list
+    limit: float
+    limit_error: float
+    params: list
+    chi2: float
+    dof: int
+    left_out: int | None = None
+
+    def to_dict(self):
+        return {"model": self.model, "r": self.r, "limit": self.limit, "limit_error": self.limit_error,
+                "params": self.params, "chi2": self.chi2, "dof": self.dof, "left_out": self.left_out}
+
+
+@dataclass
+class Extrapolation:
+    limit: float
+    error: float
+    central: Fit
+    fits: list
+    how: str
+    budget: dict = field(default_factory=dict)
+
+    def to_dict(self):
+        return {"limit": self.limit, "error": self.error, "central": self.central.to_dict(), "how": self.how,
+                "budget": self.budget, "fits": [f.to_dict() for f in self.fits]}
+
+
+def fit(model, r, a, err):
+    """Weighted least-squares fit of ``model`` to (r, a +- err); None if it has no residual degree of freedom,
+    does not converge, or (free exponent) gives p <= 0."""
+    f, n = MODELS[model]
+    r, a, err = (np.asarray(v, dtype=float) for v in (r, a, err))
+    if len(r) <= n:
+        return None
+    w = 1.0 / np.maximum(err, 1e-300)
+    scale = max(np.max(np.abs(a - a[-1])), 1e-300)
+    a0 = [a[-1], (a[0] - a[-1]) * r[0] ** 3] + ([3.0] if model.startswith("power") else [0.0]) + [0.0] * (n - 3)
+
+    def res(pr):
+        return (f(r, *pr) - a) * w
+
+    try:
+        sol = least_squares(res, a0, x_scale=[scale] + [scale * r[0] ** 3] + [1.0] * (n - 2), method="lm",
+                            max_nfev=20000, xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not sol.success or not np.all(np.isfinite(sol.x)):
+        return None
+    if model.startswith("power") and not 0 < sol.x[2] < 20:
+        return None
+    chi2 = float(np.sum(sol.fun ** 2))
+    dof = len(r) - n
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(1.0, chi2 / dof)
+        se = float(math.sqrt(max(cov[0, 0], 0.0)))
+    except np.linalg.LinAlgError:
+        se = float("inf")
+    return Fit(model, [int(v) for v in r], float(sol.x[0]), se, [float(v) for v in sol.x], chi2, dof)
+
+
+def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=(1, 2, 3), leave_one_out=True) -> Extrapolation:
+    """The limit of a_r as r -> infinity with an error bar covering every admissible fit (see the module doc)."""
+    r, a, err = (np.asarray(v, dtype=float) for v in (r, a, err))
+    if not (r.ndim == 1 and r.shape == a.shape == err.shape):
+        raise ValueError("r, a and err must be one-dimensional and of the same length")
+    if len(r) < 4:
+        raise ValueError(f"the extrapolation needs at least 4 rungs, got {len(r)}")
+    if np.any(err <= 0) or not np.all(np.isfinite(a)):
+        raise ValueError("rung values must be finite with positive errors")
+    order = np.argsort(r)
+    r, a, err = r[order], a[order], err[order]
+    fits = []
+    for m in models:
+        for rm in r_min:
+            sel = r >= rm
+            f = fit(m, r[sel], a[sel], err[sel])
+            if f is None:
+                continue
+            fits.append(f)
+            if leave_one_out:
+                idx = np.flatnonzero(sel)
+                for j in idx:
+                    keep = sel.copy()
+                    keep[j] = False
+                    g = fit(m, r[keep], a[keep], err[keep])
+                    if g is not None:
+                        g.left_out = int(r[j])
+                        fits.append(g)
+    central = next((f for f in fits if f.left_out is None), None)
+    if central is None:
+        raise ValueError("no model could be fitted (too few rungs for the models asked)")
+    spread = max(abs(f.limit - central.limit) for f in fits)
+    used = err[r >= min(central.r)]
+    budget = {"spread_of_fits": spread, "central_standard_error": central.limit_error,
+              "largest_rung_error": float(np.max(used))}
+    how = (f"limit of the '{central.model}' fit on r = {central.r[0]}..{central.r[-1]}; error = largest distance of "
+           f"any of {len(fits)} fits (models {', '.join(models)}; r >= {', '.join(map(str, r_min))}; "
+           "leave-one-out) from it + its standard error + the largest rung error")
+    return Extrapolation(central.limit, float(sum(budget.values())), central, fits, how, budget)
