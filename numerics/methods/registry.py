@@ -2,7 +2,9 @@
 and the dispatch through it: ``threshold``, ``energy`` and ``parameters`` of the public API.
 
 Adding a method is one line here plus its module; the API, the CLI and ``injectivity all`` pick it up.
-``all_params`` are the parameters ``injectivity all`` uses (None: not part of the main job).
+``all_params`` are the parameters ``injectivity all`` uses (None: not part of the main job).  ``how`` says in a few
+words how each kind's error bar is obtained (what the command prints after ``value ± error``; the full sentence is
+the result's ``error_method``, explained in docs/errors.md); without it the command shortens ``error_method``.
 """
 from __future__ import annotations
 
@@ -18,22 +20,28 @@ class Method:
     module: str
     description: str
     all_params: dict | None = field(default_factory=dict)
+    how: dict = field(default_factory=dict)
 
 
 METHODS: dict[str, Method] = {
-    "rs": Method("relu_injectivity.methods.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)"),
-    "dat": Method("relu_injectivity.methods.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)"),
-    "one-rsb": Method("relu_injectivity.methods.one_rsb", "one-step replica symmetry breaking (zero temperature)"),
-    "frsb": Method("relu_injectivity.methods.frsb", "full RSB, k-step discretisation (zero temperature)", all_params={"k": 30, "xmax": 10.0}),
-    "euler": Method("relu_injectivity.methods.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero"),
-    "union": Method("relu_injectivity.methods.union", "union bound over orthants (rigorous: injective above)"),
-    "cover": Method("relu_injectivity.methods.cover", "Cover/Wendel counting bound (rigorous: not injective below)"),
-    "gordon-chernoff": Method("relu_injectivity.methods.gordon", "Gordon with a Chernoff width (rigorous, weak: injective above)"),
+    "rs": Method("relu_injectivity.methods.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)", how={"threshold": "two routes", "energy": "two estimators"}),
+    "dat": Method("relu_injectivity.methods.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)", how={"threshold": "spread over quadrature rules"}),
+    "one-rsb": Method("relu_injectivity.methods.one_rsb", "one-step replica symmetry breaking (zero temperature)", how={"threshold": "two estimators, 2nd quadrature rule", "energy": "estimator gap, 2nd quadrature rule"}),
+    "frsb": Method("relu_injectivity.methods.frsb", "full RSB, k-step discretisation (zero temperature)", all_params={"k": 30, "xmax": 10.0}, how={"threshold": "bracket + solver + grid, at these k, xmax", "energy": "solver + grid, at these k, xmax"}),
+    "euler": Method("relu_injectivity.methods.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero", how={"threshold": "two routes"}),
+    "union": Method("relu_injectivity.methods.union", "union bound over orthants (rigorous: injective above)", how={"threshold": "two routes"}),
+    "cover": Method("relu_injectivity.methods.cover", "Cover/Wendel counting bound (rigorous: not injective below)", how={"threshold": "two routes"}),
+    "gordon-chernoff": Method("relu_injectivity.methods.gordon", "Gordon with a Chernoff width (rigorous, weak: injective above)", how={"threshold": "two routes"}),
 }
 
 
 
+KINDS = ("threshold", "energy")
+
+
 def _function(method: str, kind: str):
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}")
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, got {method!r}")
     if method not in METHODS:
