@@ -1,8 +1,10 @@
-"""Result objects returned by the public API, and the solver error."""
+"""Result objects returned by the public API, the exact fraction type of the Euler surrogate, and the solver error."""
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -28,6 +30,27 @@ def jsonable(x):
     return x
 
 
+def brief(error_method: str, limit: int = 40) -> str:
+    """A few words of an ``error_method`` sentence: its first clause, cut at a word boundary (the fallback of
+    the short output when a method gives no ``how`` in the registry)."""
+    text, depth = " ".join(str(error_method).split()), 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and (ch in ";:," or text.startswith(" (", i)):
+            text = text[:i]
+            break
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " ..."
+    return text
+
+
+def short(value: str, error, how: str) -> str:
+    """``value ± error (how)``: the one-line human form of a result."""
+    err = float(error)
+    return f"{value} ± {err:.1e} ({how})" if math.isfinite(err) else f"{value} ± ? ({how}; error bar not finite)"
+
+
 def number_str(x, digits: int | None) -> str:
     """Decimal string with every computed digit: repr for doubles, `digits` significant digits for mpf."""
     if isinstance(x, mpmath.mpf):
@@ -47,7 +70,7 @@ class _Result:
                                   for v in (getattr(self, f.name) for f in fields(self))))
 
     def _json_tail(self) -> dict:
-        return {"error": float(self.error), "params": jsonable(self.params),
+        return {"error": jsonable(float(self.error)), "params": jsonable(self.params),
                 "diagnostics": jsonable({"error_method": self.error_method, **self.diagnostics})}
 
 
@@ -70,8 +93,12 @@ class ThresholdResult(_Result):
     def to_dict(self) -> dict:
         return {"method": self.method, "alpha": self.alpha_str, **self._json_tail()}
 
+    def short(self, how: str | None = None) -> str:
+        """``value ± error (how)``; ``how`` defaults to the first clause of ``error_method``."""
+        return short(self.alpha_str, self.error, how or brief(self.error_method))
+
     def __str__(self):
-        return f"{self.method}: alpha = {self.alpha_str} +- {self.error:.1e} ({self.error_method})"
+        return f"{self.method}: alpha = {self.short()}"
 
 
 @dataclass(frozen=True)
@@ -94,8 +121,54 @@ class EnergyResult(_Result):
     def to_dict(self) -> dict:
         return {"method": self.method, "alpha": jsonable(self.alpha), "energy": self.energy_str, **self._json_tail()}
 
+    def short(self, how: str | None = None) -> str:
+        """``value ± error (how)``; ``how`` defaults to the first clause of ``error_method``."""
+        return short(self.energy_str, self.error, how or brief(self.error_method))
+
     def __str__(self):
-        return f"{self.method}: e*({self.alpha}) = {self.energy_str} +- {self.error:.1e} ({self.error_method})"
+        return f"{self.method}: e*({self.alpha}) = {self.short()}"
+
+
+class ExactFraction(Fraction):
+    """A ``fractions.Fraction`` (exact, compares and computes like one) whose ``repr`` stays short and safe when
+    numerator and denominator have thousands of digits: Python refuses to print an int of more than 4300 digits,
+    so a plain Fraction of that size cannot even be echoed at the REPL.  ``str`` is the exact ``p/q``."""
+
+    _REPR_DIGITS = 60
+
+    def __repr__(self):
+        p, q = self.numerator, self.denominator
+        if max(p.bit_length(), q.bit_length()) * 0.30103 < self._REPR_DIGITS:
+            return f"ExactFraction({p}, {q})"
+        if p == 0:
+            return "ExactFraction(0, 1)"
+        import mpmath
+
+        with mpmath.workdps(20):
+            approx = mpmath.nstr(mpmath.mpf(p) / q, 16)
+        return (f"<ExactFraction ~ {approx}: numerator {_ndigits(p)} digits, denominator {_ndigits(q)} digits; "
+                f"str() gives it exactly>")
+
+    def __str__(self):
+        get = getattr(sys, "get_int_max_str_digits", None)
+        if get is None:
+            return super().__str__()
+        old = get()
+        sys.set_int_max_str_digits(0)
+        try:
+            return super().__str__()
+        finally:
+            sys.set_int_max_str_digits(old)
+
+    def __reduce__(self):
+        return (type(self), (self.numerator, self.denominator))
+
+
+def _ndigits(n: int) -> int:
+    """Number of decimal digits of |n| (exact, without converting it to a string)."""
+    n = abs(n)
+    d = max(1, int(n.bit_length() * 0.30102999566398120))
+    return d + (n >= 10 ** d)
 
 
 class ConvergenceError(RuntimeError):

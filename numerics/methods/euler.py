@@ -28,7 +28,7 @@ import mpmath
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
-from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ThresholdResult
+from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ExactFraction, ThresholdResult
 
 GUARD_DIGITS = 15
 DEFAULT_BUDGET_S = 60.0
@@ -143,7 +143,7 @@ def estimated_seconds(m: int, n: int) -> float:
     return n * (2.0 * _seconds_per_bigmul(bits) + 3e-5)
 
 
-def euler_characteristic(m, n, *, budget_s=DEFAULT_BUDGET_S) -> Fraction:
+def euler_characteristic(m, n, *, budget_s=DEFAULT_BUDGET_S) -> ExactFraction:
     """q_{m,n} = E chi(X_{m,n}) exactly (docs/theory.md §6.2), m >= n >= 1 integers.
 
     ``budget_s`` (seconds, or None for no limit): refuse with ValueError when :func:`estimated_seconds`
@@ -171,7 +171,7 @@ def euler_characteristic(m, n, *, budget_s=DEFAULT_BUDGET_S) -> Fraction:
             cl.step(cdM, cdr)
             l1.step(dM1, dr1)
             l2.step(dM2, dr2)
-    return Fraction(total, g.euler_face_normalisation(m))
+    return ExactFraction(total, g.euler_face_normalisation(m))  # a Fraction with a short repr
 
 
 def fraction_str(q: Fraction) -> str:
