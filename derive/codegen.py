@@ -151,7 +151,10 @@ def _py_function(k, printer, decorator):
         lines.append(decorator)
     lines += [f"def {k.name}({args}):", f'    """{k.doc}"""']
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in reps]
-    lines += [f"    return {printer.doprint(reduced)}", "", ""]
+    value = printer.doprint(reduced)
+    if not k.args and isinstance(printer, MpmathPrinter):
+        value = f"mpmath.mpf({value})"       # a constant at the working precision
+    lines += [f"    return {value}", "", ""]
     return "\n".join(lines)
 
 
@@ -175,18 +178,22 @@ def render(module: str, items) -> dict:
     """Text of the three generated files of one derive module, keyed by file name."""
     kernels, averages = lowered(items)
     digest = expressions_hash(kernels)
-    meta = f'EXPRESSIONS_SHA256 = "{digest}"\nAVERAGES = {averages!r}\nKERNELS = {tuple(k.name for k in kernels)!r}\nMAP_ARRAYS = {{{", ".join(f"{k.name!r}: {k.arrays}" for k in kernels)}}}\n'
+    constants = [k for k in kernels if not k.args]
+    kernels = [k for k in kernels if k.args]
+    meta = f'EXPRESSIONS_SHA256 = "{digest}"\nAVERAGES = {averages!r}\nKERNELS = {tuple(k.name for k in kernels)!r}\nCONSTANTS = {tuple(k.name for k in constants)!r}\nMAP_ARRAYS = {{{", ".join(f"{k.name!r}: {k.arrays}" for k in kernels)}}}\n'
     doc = f'"""Kernels of derive/{module}.py ({{}}).\n\nEach function is documented by the equation it evaluates."""\n'
 
     nb = (_header(module, digest, "Numba") + doc.format("Numba, CPU: scalar functions and their __map array forms")
           + "import math\n\nimport numpy as np\nfrom numba import njit\n\n" + meta + "\n\n")
     pr = NumbaPrinter()
+    for k in constants:
+        nb += _py_function(k, pr, "@njit(cache=True)")
     for k in kernels:
         nb += _py_function(k, pr, "@njit(cache=True)") + _numba_map(k)
 
     mp = _header(module, digest, "mpmath") + doc.format("mpmath, arbitrary precision") + "import mpmath\n\n" + meta + "\n\n"
     pr = MpmathPrinter()
-    for k in kernels:
+    for k in constants + kernels:
         mp += _py_function(k, pr, None)
 
     cu = _header(module, digest, "CuPy") + doc.format("CUDA C for cupy.ElementwiseKernel; importable without CuPy") + "\n" + meta

@@ -70,6 +70,7 @@ def zero_temperature():
         "stationarity": stationarity,
         "estar": estar,
         "alpha_of_chi": alpha_of_chi,
+        "sat_alpha": sp.limit(alpha_of_chi, chi, sp.oo),
         "reduced": reduced,
         "reduced_dchi": sp.diff(reduced, chi),
         "system": system,
@@ -104,6 +105,8 @@ def kernels():
     z = zero_temperature()
     jac = z["jacobian"]
     ks = [
+        Kernel("rs_sat_alpha", (), z["sat_alpha"],
+               "SAT boundary: lim_{chi->oo} of the alpha solving (RS-chi); below it e* = 0 (docs/theory.md §2.3)."),
         Kernel("rs_functional", (alpha, chi), z["functional"],
                "RS zero-temperature energy functional e(chi; alpha) (docs/theory.md §2.2)."),
         Kernel("rs_stationarity", (alpha, chi), z["stationarity"],

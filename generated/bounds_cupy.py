@@ -8,6 +8,7 @@ Each function is documented by the equation it evaluates."""
 EXPRESSIONS_SHA256 = "b1f9202267964bd80b8cb560c927296151c3c11cf566924d460945799615d563"
 AVERAGES = {}
 KERNELS = ('bounds_union_rate', 'bounds_union_rate_dp', 'bounds_union_rate_y', 'bounds_union_rate_y_dy', 'bounds_union_ratio', 'bounds_union_alpha_of_p', 'bounds_cover_rate', 'bounds_cover_rate_dp', 'bounds_cover_ratio', 'bounds_cover_ratio_dp', 'bounds_cover_alpha_of_p', 'bounds_gordon_objective', 'bounds_gordon_alpha_of_p', 'bounds_gordon_threshold', 'bounds_gordon_jac_0_p', 'bounds_gordon_jac_0_u', 'bounds_gordon_stationarity', 'bounds_gordon_jac_1_p', 'bounds_gordon_jac_1_u')
+CONSTANTS = ()
 MAP_ARRAYS = {'bounds_union_rate': 1, 'bounds_union_rate_dp': 1, 'bounds_union_rate_y': 1, 'bounds_union_rate_y_dy': 1, 'bounds_union_ratio': 1, 'bounds_union_alpha_of_p': 1, 'bounds_cover_rate': 1, 'bounds_cover_rate_dp': 1, 'bounds_cover_ratio': 1, 'bounds_cover_ratio_dp': 1, 'bounds_cover_alpha_of_p': 1, 'bounds_gordon_objective': 1, 'bounds_gordon_alpha_of_p': 1, 'bounds_gordon_threshold': 1, 'bounds_gordon_jac_0_p': 1, 'bounds_gordon_jac_0_u': 1, 'bounds_gordon_stationarity': 1, 'bounds_gordon_jac_1_p': 1, 'bounds_gordon_jac_1_u': 1}
 
 SOURCES = {

@@ -8,6 +8,7 @@ Each function is documented by the equation it evaluates."""
 EXPRESSIONS_SHA256 = "ac2057c4385aad2f7b4893fc2a5e0fbdc417ef130ee5e42f0c1abf14ed478686"
 AVERAGES = {}
 KERNELS = ('euler_face_term', 'euler_face_normalisation', 'euler_k_first', 'euler_k_last', 'euler_binomial_top', 'euler_binomial_bottom', 'euler_sum1_top', 'euler_sum1_bottom', 'euler_sum2_top', 'euler_sum2_bottom', 'euler_psi', 'euler_psi_dt', 'euler_psi_dalpha', 'euler_stationarity', 'euler_stationarity_dalpha', 'euler_stationarity_dt', 'euler_discriminant', 'euler_saddle_t', 'euler_alpha_of_t', 'euler_dalpha_dt', 'euler_rate_of_t', 'euler_rate_of_t_dt', 'euler_log_prefactor')
+CONSTANTS = ()
 MAP_ARRAYS = {'euler_face_term': 1, 'euler_face_normalisation': 1, 'euler_k_first': 1, 'euler_k_last': 1, 'euler_binomial_top': 1, 'euler_binomial_bottom': 1, 'euler_sum1_top': 1, 'euler_sum1_bottom': 1, 'euler_sum2_top': 1, 'euler_sum2_bottom': 1, 'euler_psi': 1, 'euler_psi_dt': 1, 'euler_psi_dalpha': 1, 'euler_stationarity': 1, 'euler_stationarity_dalpha': 1, 'euler_stationarity_dt': 1, 'euler_discriminant': 1, 'euler_saddle_t': 1, 'euler_alpha_of_t': 1, 'euler_dalpha_dt': 1, 'euler_rate_of_t': 1, 'euler_rate_of_t_dt': 1, 'euler_log_prefactor': 1}
 
 SOURCES = {
