@@ -109,9 +109,12 @@ def union():
             - sp.limit((m - 1) * sp.log(2) / nn, nn, sp.oo))
     ratio = domination_ratio(m, nn - 1)
     (alpha_of_p,) = sp.solve(sp.Eq(p, sp.limit((nn - 1) / m, nn, sp.oo)), alpha)
-    return {"rate_alpha": rate, "ratio_alpha": ratio, "alpha_of_p": alpha_of_p,
+    y_of_alpha = alpha - 1
+    (alpha_of_y,) = sp.solve(sp.Eq(y, y_of_alpha), alpha)
+    return {"rate_alpha": rate, "ratio_alpha": ratio, "alpha_of_p": alpha_of_p, "alpha_of_y": alpha_of_y,
+            "y_of_alpha": y_of_alpha,
             "rate": _in_p(rate, alpha_of_p), "ratio": sp.cancel(ratio.subs(alpha, alpha_of_p)),
-            "rate_y": _expand_logs(rate.subs(alpha, 1 + y))}
+            "rate_y": _expand_logs(rate.subs(alpha, alpha_of_y))}
 
 
 @lru_cache(maxsize=None)
@@ -123,17 +126,23 @@ def cover():
     ratio = domination_ratio(kw - 1, nn - 1)
     (alpha_of_p,) = sp.solve(sp.Eq(p, sp.limit((nn - 1) / (kw - 1), nn, sp.oo)), alpha)
     rate_p = _in_p(rate, alpha_of_p)
+    rate_dp = sp.factor(sp.diff(rate_p, p))
     return {"rate_alpha": rate, "ratio_alpha": ratio, "alpha_of_p": alpha_of_p, "rate": rate_p,
-            "ratio": sp.cancel(ratio.subs(alpha, alpha_of_p)), "rate_dp": sp.factor(sp.diff(rate_p, p))}
+            "ratio": sp.cancel(ratio.subs(alpha, alpha_of_p)), "rate_dp": rate_dp,
+            "rate_dp2": sp.factor(sp.diff(rate_dp, p))}
 
 
 @lru_cache(maxsize=None)
 def gordon():
     """Gordon-Chernoff: g(alpha, u), its u-derivative, and the threshold system in (p = 1/alpha, u)."""
     g = (2 / u) * (alpha * entropy(1 / alpha) + sp.log((1 + (1 - u)**sp.Rational(-1, 2)) / 2))
-    gp = _expand_logs(g.subs(alpha, 1 / p))
-    system = [(alpha / 2 - 1).subs(alpha, 1 / p) - gp, sp.diff(gp, u)]
-    return {"g": g, "g_p": gp, "system": system, "jacobian": sp.Matrix(system).jacobian([p, u])}
+    (alpha_of_p,) = sp.solve(sp.Eq(p, 1 / alpha), alpha)
+    lhs = alpha / 2 - 1
+    gp = _expand_logs(g.subs(alpha, alpha_of_p))
+    system = [lhs.subs(alpha, alpha_of_p) - gp, sp.diff(gp, u)]
+    (p_lhs_zero,) = sp.solve(lhs.subs(alpha, alpha_of_p), p)
+    return {"g": g, "g_p": gp, "system": system, "jacobian": sp.Matrix(system).jacobian([p, u]),
+            "alpha_of_p": alpha_of_p, "p_lhs_zero": p_lhs_zero}
 
 
 def kernels():
@@ -146,13 +155,22 @@ def kernels():
         Kernel("bounds_union_rate_y_dy", (y,), sp.diff(un["rate_y"], y), "d(bounds_union_rate_y)/dy."),
         Kernel("bounds_union_ratio", (p,), un["ratio"], "Domination ratio of S(m, n-1); the rate holds where < 1."),
         Kernel("bounds_union_alpha_of_p", (p,), un["alpha_of_p"], "alpha for the union parameter p."),
+        Kernel("bounds_union_dalpha_dp", (p,), sp.diff(un["alpha_of_p"], p), "d alpha/dp of the union parameter."),
+        Kernel("bounds_union_alpha_of_y", (y,), un["alpha_of_y"], "alpha for the second union parameter y."),
+        Kernel("bounds_union_dalpha_dy", (y,), sp.diff(un["alpha_of_y"], y), "d alpha/dy."),
+        Kernel("bounds_union_y_of_alpha", (alpha,), un["y_of_alpha"], "The second union parameter y of alpha."),
         Kernel("bounds_cover_rate", (p,), co["rate"], "Wendel exponent (1/n) log W(m-n+1, n) (valid where ratio < 1)."),
         Kernel("bounds_cover_rate_dp", (p,), co["rate_dp"], "d(bounds_cover_rate)/dp: zero at its maximum (= 0)."),
         Kernel("bounds_cover_ratio", (p,), co["ratio"], "Domination ratio of Wendel's sum; threshold where = 1."),
         Kernel("bounds_cover_ratio_dp", (p,), sp.diff(co["ratio"], p), "d(bounds_cover_ratio)/dp."),
+        Kernel("bounds_cover_rate_dp2", (p,), co["rate_dp2"], "d(bounds_cover_rate_dp)/dp."),
         Kernel("bounds_cover_alpha_of_p", (p,), co["alpha_of_p"], "alpha for the Cover parameter p."),
+        Kernel("bounds_cover_dalpha_dp", (p,), sp.diff(co["alpha_of_p"], p), "d alpha/dp of the Cover parameter."),
         Kernel("bounds_gordon_objective", (p, u), go["g_p"], "g(1/p, u), the Chernoff-width objective."),
-        Kernel("bounds_gordon_alpha_of_p", (p,), 1 / p, "alpha = 1/p."),
+        Kernel("bounds_gordon_alpha_of_p", (p,), go["alpha_of_p"], "alpha for the Gordon parameter p = 1/alpha."),
+        Kernel("bounds_gordon_dalpha_dp", (p,), sp.diff(go["alpha_of_p"], p), "d alpha/dp of the Gordon parameter."),
+        Kernel("bounds_gordon_p_lhs_zero", (), go["p_lhs_zero"],
+               "p where alpha/2 - 1 vanishes (alpha = 2): there the threshold function is -g < 0."),
     ]
     for a, eq in enumerate(("threshold", "stationarity")):
         ks.append(Kernel(f"bounds_gordon_{eq}", (p, u), go["system"][a],

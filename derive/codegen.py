@@ -1,9 +1,12 @@
 """Code generation: one SymPy description of each kernel, three printers (Numba, mpmath, CuPy/CUDA C).
 
-A derive module exposes ``kernels()``, a list of :class:`Kernel` (an elementwise function of real scalars)
-and :class:`Averaged` (an equation containing Gaussian averages ``Avg(...)``, lowered to one outer kernel plus
-one integrand kernel per average).  :func:`render` turns a module's kernels into the text of
-``generated/<module>_numba.py``, ``_mpmath.py`` and ``_cupy.py``; the three files differ only in the printer.
+A derive module exposes ``kernels()``, a list of :class:`Kernel` (an elementwise function of real scalars; with
+no arguments, a constant) and :class:`Averaged` (an equation containing Gaussian averages ``Avg(...)``, lowered
+to one outer kernel plus one integrand kernel per average).  :func:`lowered` flattens the list and keeps each
+distinct body once (later identical kernels become aliases).  Each backend is one :class:`Target` subclass
+(printer, file template, the numerics loader it is meant for): :class:`NumbaTarget`, :class:`MpmathTarget`,
+:class:`CupyTarget`; :func:`render` runs them all on one module.  Every file records the SymPy and codegen
+versions it was printed with.
 """
 from __future__ import annotations
 
@@ -22,8 +25,10 @@ from .gauss import Avg, xi
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
 IN_CHECKOUT = (GENERATED.parent / "pyproject.toml").is_file()
 """True in a source checkout; in an installed package GENERATED lies in site-packages and is never written."""
-TARGETS = ("numba", "mpmath", "cupy")
 COMMAND = "python -m derive"
+CODEGEN_VERSION = 2
+"""Version of the printers and file templates, recorded in every generated file (with the SymPy version): a
+change of either changes the generated text, hence the results store's key, even where no expression changed."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class Averaged:
     args: tuple
     expr: sp.Expr
     doc: str
+    sensitivities: bool = False
+    """Also emit ``name__davg{j}`` = dF/d(avg_j): how an error of the j-th average propagates into F."""
 
     def lower(self):
         """The outer kernel (args + one symbol per average) and the integrand kernels f_j(xi, args)."""
@@ -62,37 +69,89 @@ class Averaged:
         ]
         return Kernel(self.name, tuple(self.args) + tuple(slots), outer, self.doc), integrands
 
+    def sensitivity_kernels(self, outer):
+        """d outer/d avg_j for each average slot (empty unless ``sensitivities``)."""
+        if not self.sensitivities:
+            return []
+        slots = outer.args[len(self.args):]
+        return [Kernel(f"{self.name}__davg{j}", outer.args, sp.diff(outer.expr, s),
+                       f"d{self.name}/d(avg{j}): the factor by which an error of avg{j} enters {self.name}.")
+                for j, s in enumerate(slots)]
 
-def lowered(items):
-    """Flatten a module's kernel list: (kernels, averages) with averages = {name: (outer, integrand names, nargs)}."""
-    kernels, averages = [], {}
+
+@dataclass(frozen=True)
+class Lowered:
+    """A module's kernels ready for printing: each distinct body once.
+
+    ``kernels``: the distinct kernels with arguments, in first-use order; ``constants``: the zero-argument
+    ones; ``aliases``: {name: name of the identical kernel printed in its place}; ``averages``:
+    {Averaged name: (names of its integrand kernels, number of parameters)}, integrands under their canonical
+    names.
+    """
+
+    kernels: tuple
+    constants: tuple
+    aliases: dict
+    averages: dict
+
+    def meta(self, digest: str) -> str:
+        """The module-level tables every target file starts with."""
+        maps = {k.name: k.arrays for k in self.kernels}
+        maps.update({a: maps[c] for a, c in self.aliases.items() if c in maps})
+        return (f'EXPRESSIONS_SHA256 = "{digest}"\n'
+                f"GENERATOR = {{'sympy': {sp.__version__!r}, 'codegen': {CODEGEN_VERSION}}}\n"
+                f"AVERAGES = {self.averages!r}\n"
+                f"KERNELS = {tuple(k.name for k in self.kernels)!r}\n"
+                f"CONSTANTS = {tuple(k.name for k in self.constants)!r}\n"
+                f"ALIASES = {self.aliases!r}\n"
+                f"MAP_ARRAYS = {maps!r}\n")
+
+
+def lowered(items) -> Lowered:
+    """Flatten a module's kernel list: Averaged items lowered, identical bodies (same arguments, expression and
+    array count) kept once, the later names recorded as aliases of the first."""
+    flat, averages = [], {}
     for item in items:
         if isinstance(item, Averaged):
             outer, integrands = item.lower()
-            kernels += [outer] + integrands
+            flat += [outer] + integrands + list(item.sensitivity_kernels(outer))
             averages[item.name] = (tuple(k.name for k in integrands), len(item.args))
         else:
-            kernels.append(item)
-    names = [k.name for k in kernels]
+            flat.append(item)
+    names = [k.name for k in flat]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate kernel names in {names}")
-    for k in kernels:
-        if k.expr.atoms(sp.Float):
-            raise ValueError(f"kernel {k.name} contains a Float {k.expr.atoms(sp.Float)}: keep constants exact "
-                             "(Rational, pi, sqrt) so that the mpmath target is not frozen at 53 bits")
-        if k.expr.atoms(Avg):
-            raise ValueError(f"kernel {k.name} contains an unlowered Avg")
-        free = k.expr.free_symbols - set(k.args)
-        if free:
-            raise ValueError(f"kernel {k.name} depends on symbols {sorted(map(str, free))} not among its arguments")
-    return kernels, averages
+    canonical, aliases, kept = {}, {}, []
+    for k in flat:
+        _check(k)
+        key = (tuple(map(str, k.args)), sp.srepr(k.expr), k.arrays)
+        if key in canonical:
+            aliases[k.name] = canonical[key]
+        else:
+            canonical[key] = k.name
+            kept.append(k)
+    averages = {n: (tuple(aliases.get(i, i) for i in ints), nargs) for n, (ints, nargs) in averages.items()}
+    return Lowered(tuple(k for k in kept if k.args), tuple(k for k in kept if not k.args), aliases, averages)
 
 
-def expressions_hash(kernels) -> str:
-    """SHA-256 of the expressions (names, argument lists, srepr), independent of printers and hash seeds."""
+def _check(k):
+    if k.expr.atoms(sp.Float):
+        raise ValueError(f"kernel {k.name} contains a Float {k.expr.atoms(sp.Float)}: keep constants exact "
+                         "(Rational, pi, sqrt) so that the mpmath target is not frozen at 53 bits")
+    if k.expr.atoms(Avg):
+        raise ValueError(f"kernel {k.name} contains an unlowered Avg")
+    free = k.expr.free_symbols - set(k.args)
+    if free:
+        raise ValueError(f"kernel {k.name} depends on symbols {sorted(map(str, free))} not among its arguments")
+
+
+def expressions_hash(low: Lowered) -> str:
+    """SHA-256 of the expressions (names, argument lists, srepr, aliases), independent of printers and hash seeds."""
     h = hashlib.sha256()
-    for k in kernels:
+    for k in low.constants + low.kernels:
         h.update(f"{k.name}|{','.join(map(str, k.args))}|{sp.srepr(k.expr)}\n".encode())
+    for a, c in low.aliases.items():
+        h.update(f"{a}={c}\n".encode())
     return h.hexdigest()
 
 
@@ -102,7 +161,7 @@ def _cse(expr):
 
 
 class NumbaPrinter(PythonCodePrinter):
-    """Python `math` calls, compiled by numba.vectorize."""
+    """Python `math` calls, compiled by numba.njit."""
 
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
@@ -129,88 +188,146 @@ class CudaPrinter(C99CodePrinter):
         return super()._print_Pow(expr)
 
 
-def _numba_map(k):
-    n = k.arrays
-    arrs, rest = [str(a) for a in k.args[:n]], [str(a) for a in k.args[n:]]
-    lines = ["@njit(cache=True)", f"def {k.name}__map({', '.join(map(str, k.args))}):",
-             f'    """{k.name} elementwise over the array argument(s) {", ".join(arrs)} (one shape); the rest scalars."""',
-             f"    shape = {arrs[0]}.shape"]
-    lines += [f"    {a}_ = np.ascontiguousarray({a}).reshape(-1)" for a in arrs]
-    lines += [f"    out = np.empty({arrs[0]}_.size)",
-              f"    for i in range({arrs[0]}_.size):",
-              f"        out[i] = {k.name}({', '.join([a + '_[i]' for a in arrs] + rest)})",
-              "    return out.reshape(shape)", "", ""]
-    return "\n".join(lines)
+class Target:
+    """One backend: its printer, the template of its file, and the loader numerics uses for it.
+
+    A file is ``header + docstring + preamble + meta tables + one block per constant, kernel and alias``;
+    subclasses fill in the blocks.
+    """
+
+    name = title = about = preamble = loader = ""
+
+    def printer(self):
+        raise NotImplementedError
+
+    def constant(self, k) -> str:
+        return ""
+
+    def kernel(self, k) -> str:
+        raise NotImplementedError
+
+    def alias(self, name: str, canonical: str) -> str:
+        return f"{name} = {canonical}\n"
+
+    def body(self, low: Lowered) -> str:
+        return "".join([self.constant(k) for k in low.constants] + [self.kernel(k) for k in low.kernels])
+
+    def file_name(self, module: str) -> str:
+        return f"{module}_{self.name}.py"
+
+    def render(self, module: str, low: Lowered, digest: str) -> str:
+        head = (f"# Generated by `{COMMAND}` from derive/{module}.py for the {self.title} target -- DO NOT EDIT.\n"
+                f"# Regenerate with `{COMMAND}`; `{COMMAND} --check` fails when this file is stale.\n"
+                f"# expressions-sha256: {digest}\n"
+                f"# generator: sympy {sp.__version__}, codegen {CODEGEN_VERSION}\n"
+                f'"""Kernels of derive/{module}.py ({self.about}).\n\n'
+                f"Each function is documented by the equation it evaluates; load them with {self.loader}.\"\"\"\n")
+        text = (head + self.preamble + low.meta(digest) + "\n\n" + self.body(low)).rstrip("\n") + "\n"
+        if low.aliases:
+            text += ("\n\n# Kernels identical to one printed above (same arguments and expression)\n"
+                     + "".join(self.alias(a, c) for a, c in low.aliases.items()))
+        return text
 
 
-def _py_function(k, printer, decorator):
+def _py_function(k, printer, decorator, wrap="{}"):
     reps, reduced = _cse(k.expr)
-    args = ", ".join(map(str, k.args))
-    lines = []
-    if decorator:
-        lines.append(decorator)
-    lines += [f"def {k.name}({args}):", f'    """{k.doc}"""']
+    lines = [decorator] if decorator else []
+    lines += [f"def {k.name}({', '.join(map(str, k.args))}):", f'    """{k.doc}"""']
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in reps]
-    value = printer.doprint(reduced)
-    if not k.args and isinstance(printer, MpmathPrinter):
-        value = f"mpmath.mpf({value})"       # a constant at the working precision
-    lines += [f"    return {value}", "", ""]
+    lines += [f"    return {wrap.format(printer.doprint(reduced))}", "", ""]
     return "\n".join(lines)
 
 
-def _cuda_source(k):
-    ren = {a: sp.Symbol(f"p_{a}", real=True) for a in k.args}
-    reps, reduced = _cse(k.expr.xreplace(ren))
-    pr = CudaPrinter()
-    body = [f"double {s} = {pr.doprint(e)};" for s, e in reps]
-    body.append(f"out = {pr.doprint(reduced)};")
-    in_params = ", ".join(f"float64 p_{a}" for a in k.args)
-    return in_params, "float64 out", "\n".join(body)
+class NumbaTarget(Target):
+    """CPU, double precision: ``@njit`` scalar functions and their ``__map`` array forms."""
+
+    name, title = "numba", "Numba"
+    about = "Numba, CPU: scalar functions and their __map array forms"
+    loader = "relu_injectivity.machinery.kernels.numba(module)"
+    preamble = "import math\n\nimport numpy as np\nfrom numba import njit\n\n"
+    decorator = "@njit(cache=True)"
+
+    def printer(self):
+        return NumbaPrinter()
+
+    def constant(self, k):
+        return _py_function(k, self.printer(), self.decorator)
+
+    def kernel(self, k):
+        return _py_function(k, self.printer(), self.decorator) + self._map(k)
+
+    def alias(self, name, canonical):
+        return f"{name} = {canonical}\n{name}__map = {canonical}__map\n"
+
+    def _map(self, k):
+        n = k.arrays
+        arrs, rest = [str(a) for a in k.args[:n]], [str(a) for a in k.args[n:]]
+        lines = [self.decorator, f"def {k.name}__map({', '.join(map(str, k.args))}):",
+                 f'    """{k.name} elementwise over the array argument(s) {", ".join(arrs)} (one shape); the rest '
+                 'scalars."""',
+                 f"    shape = {arrs[0]}.shape"]
+        lines += [f"    {a}_ = np.ascontiguousarray({a}).reshape(-1)" for a in arrs]
+        lines += [f"    out = np.empty({arrs[0]}_.size)",
+                  f"    for i in range({arrs[0]}_.size):",
+                  f"        out[i] = {k.name}({', '.join([a + '_[i]' for a in arrs] + rest)})",
+                  "    return out.reshape(shape)", "", ""]
+        return "\n".join(lines)
 
 
-def _header(module, digest, target):
-    return (f"# Generated by `{COMMAND}` from derive/{module}.py for the {target} target -- DO NOT EDIT.\n"
-            f"# Regenerate with `{COMMAND}`; `{COMMAND} --check` fails when this file is stale.\n"
-            f"# expressions-sha256: {digest}\n")
+class MpmathTarget(Target):
+    """Arbitrary precision: plain Python functions on mpmath numbers (exact for Python ints where possible)."""
+
+    name, title, about = "mpmath", "mpmath", "mpmath, arbitrary precision"
+    loader = "relu_injectivity.machinery.kernels.mp(module)"
+    preamble = "import mpmath\n\n"
+
+    def printer(self):
+        return MpmathPrinter()
+
+    def constant(self, k):
+        return _py_function(k, self.printer(), None, wrap="mpmath.mpf({})")   # at the working precision
+
+    def kernel(self, k):
+        return _py_function(k, self.printer(), None)
+
+
+class CupyTarget(Target):
+    """CUDA C bodies for ``cupy.ElementwiseKernel`` (data only: importable without CuPy; the loader compiles)."""
+
+    name, title = "cupy", "CuPy"
+    about = "CUDA C for cupy.ElementwiseKernel; importable without CuPy"
+    loader = "relu_injectivity.machinery.kernels.cupy_kernel(module, name)"
+    preamble = "\n"
+
+    def printer(self):
+        return CudaPrinter()
+
+    def body(self, low):
+        return "SOURCES = {\n" + "".join(self.kernel(k) for k in low.kernels) + "}\n"
+
+    def kernel(self, k):
+        ren = {a: sp.Symbol(f"p_{a}", real=True) for a in k.args}
+        reps, reduced = _cse(k.expr.xreplace(ren))
+        pr = self.printer()
+        body = [f"double {s} = {pr.doprint(e)};" for s, e in reps] + [f"out = {pr.doprint(reduced)};"]
+        in_params = ", ".join(f"float64 p_{a}" for a in k.args)
+        return (f"    {k.name!r}: (\n        {in_params!r},\n        'float64 out',\n"
+                f"        {chr(10).join(body)!r},\n    ),\n")
+
+    def alias(self, name, canonical):
+        return f"SOURCES[{name!r}] = SOURCES[{canonical!r}]\n"
+
+
+
+TARGET_CLASSES = (NumbaTarget, MpmathTarget, CupyTarget)
+TARGETS = tuple(t.name for t in TARGET_CLASSES)
 
 
 def render(module: str, items) -> dict:
-    """Text of the three generated files of one derive module, keyed by file name."""
-    kernels, averages = lowered(items)
-    digest = expressions_hash(kernels)
-    constants = [k for k in kernels if not k.args]
-    kernels = [k for k in kernels if k.args]
-    meta = f'EXPRESSIONS_SHA256 = "{digest}"\nAVERAGES = {averages!r}\nKERNELS = {tuple(k.name for k in kernels)!r}\nCONSTANTS = {tuple(k.name for k in constants)!r}\nMAP_ARRAYS = {{{", ".join(f"{k.name!r}: {k.arrays}" for k in kernels)}}}\n'
-    doc = f'"""Kernels of derive/{module}.py ({{}}).\n\nEach function is documented by the equation it evaluates."""\n'
-
-    nb = (_header(module, digest, "Numba") + doc.format("Numba, CPU: scalar functions and their __map array forms")
-          + "import math\n\nimport numpy as np\nfrom numba import njit\n\n" + meta + "\n\n")
-    pr = NumbaPrinter()
-    for k in constants:
-        nb += _py_function(k, pr, "@njit(cache=True)")
-    for k in kernels:
-        nb += _py_function(k, pr, "@njit(cache=True)") + _numba_map(k)
-
-    mp = _header(module, digest, "mpmath") + doc.format("mpmath, arbitrary precision") + "import mpmath\n\n" + meta + "\n\n"
-    pr = MpmathPrinter()
-    for k in constants + kernels:
-        mp += _py_function(k, pr, None)
-
-    cu = _header(module, digest, "CuPy") + doc.format("CUDA C for cupy.ElementwiseKernel; importable without CuPy") + "\n" + meta
-    cu += "\nSOURCES = {\n"
-    for k in kernels:
-        in_params, out_params, body = _cuda_source(k)
-        cu += f"    {k.name!r}: (\n        {in_params!r},\n        {out_params!r},\n        {body!r},\n    ),\n"
-    cu += "}\n\n_compiled = {}\n\n\n"
-    cu += ("def kernel(name):\n"
-           '    """The cupy.ElementwiseKernel for `name`, compiled by NVRTC on first use."""\n'
-           "    k = _compiled.get(name)\n"
-           "    if k is None:\n"
-           "        import cupy\n\n"
-           "        k = _compiled[name] = cupy.ElementwiseKernel(*SOURCES[name], name=name)\n"
-           "    return k\n")
-    return {f"{module}_numba.py": nb.rstrip("\n") + "\n", f"{module}_mpmath.py": mp.rstrip("\n") + "\n",
-            f"{module}_cupy.py": cu}
+    """Text of the generated files of one derive module (one per target), keyed by file name."""
+    low = lowered(items)
+    digest = expressions_hash(low)
+    return {t.file_name(module): t.render(module, low, digest) for t in (cls() for cls in TARGET_CLASSES)}
 
 
 def modules() -> list[str]:

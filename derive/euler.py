@@ -44,6 +44,7 @@ alpha = sp.Symbol("alpha", positive=True)
 t = sp.Symbol("t", positive=True)
 u, v = sp.symbols("u v", real=True)
 z, w = sp.symbols("z w")
+log_q = sp.Symbol("log_q", real=True)
 
 
 def row_sum(M, r):
@@ -116,6 +117,11 @@ def face_parts():
         "normalisation": normalisation,
         "k_range": (lims[1], lims[2]),
     }
+
+
+def finite_n_rate():
+    """(1/n) log q_{m,n}, written in log_q = log|q_{m,n}| (the exact q has too many digits for a float)."""
+    return log_q / n
 
 
 def psi():
@@ -199,6 +205,8 @@ def kernels():
         Kernel("euler_alpha_of_t", (t,), s["alpha_of_t"], "alpha for which t is a saddle (quadratic solved for alpha)."),
         Kernel("euler_dalpha_dt", (t,), sp.diff(s["alpha_of_t"], t), "d alpha(t)/dt; zero where the saddles merge."),
         Kernel("euler_rate_of_t", (t,), s["rate_of_t"], "rate(alpha(t)) = psi at the saddle t."),
+        Kernel("euler_finite_n_rate", (log_q, n), finite_n_rate(),
+               "(1/n) log q_{m,n} from log_q = log|q_{m,n}|: the finite-n rate whose n -> oo limit is the rate."),
         Kernel("euler_rate_of_t_dt", (t,), sp.diff(s["rate_of_t"], t), "d rate(alpha(t))/dt."),
         Kernel("euler_log_prefactor", (t,), s["log_prefactor"],
                "c0 in log q = n rate - log n + c0 + O(1/n) (2-D Laplace; |det| keeps the kernel real off the "

@@ -280,7 +280,21 @@ def fixed_point_form():
     a0_rhs = sp.factor(-2 / c * sp.diff(ent, q0))     # de/dq0 = 0  <=>  A0 = a0_rhs
     a1_rhs = sp.factor(2 * sp.diff(ent, chi))         # de/dchi = 0 <=>  A1 = a1_rhs
     cubic, chi_update = _fixed_point_elimination(a0_rhs, a1_rhs, chi + c * (1 - q0))
-    return {"A0_rhs": a0_rhs, "A1_rhs": a1_rhs, "cubic": cubic, "chi_update": chi_update}
+    return {"A0_rhs": a0_rhs, "A1_rhs": a1_rhs, "cubic": cubic, "chi_update": chi_update,
+            **admissible_interval(chi_update)}
+
+
+def admissible_interval(chi_update):
+    """The q0 interval on which the chi update is positive: between the zero of its denominator and the zero of
+    its numerator in q0 (docs/theory.md §3.5: the root of the cubic to take).  Checked at a probe point."""
+    num, den = sp.fraction(sp.factor(chi_update))
+    (low,) = sp.solve(den, q0)
+    (high,) = sp.solve(num, q0)
+    probe = {A0: sp.Rational(1, 3), A1: 1, c: 1}
+    mid = (low + high).subs(probe) / 2
+    if not (low.subs(probe) < high.subs(probe) and chi_update.subs(probe).subs(q0, mid) > 0):
+        raise AssertionError(f"chi update {chi_update} is not positive between {low} and {high}")
+    return {"q0_low": low, "q0_high": high}
 
 
 def _fixed_point_elimination(a0_rhs, a1_rhs, D):
@@ -313,7 +327,8 @@ def kernels():
         Kernel("one_rsb_n", (xi, q0, chi, c), z["n"],
                "n(xi) = E_u exp(c g_chi(sqrt(q0) xi + sqrt(1-q0) u)) in closed form (docs/theory.md §3.3)."),
         Averaged("one_rsb_potential", args, z["potential"],
-                 "1-RSB zero-temperature potential e(q0, chi, c) (1RSB-e); fstar at the stationary point."),
+                 "1-RSB zero-temperature potential e(q0, chi, c) (1RSB-e); fstar at the stationary point.",
+                 sensitivities=True),
         Averaged("one_rsb_estar", args, z["estar"],
                  "estar = de/dlambda at lambda = 1 = alpha e^{-c} E_xi[Iabove/n] (docs/theory.md §3.6)."),
         Averaged("one_rsb_dpot_dalpha", args, z["dpot_dalpha"],
@@ -324,6 +339,10 @@ def kernels():
                  "A1 = -2 d(energetic term)/dchi; stationarity in chi reads A1 = q0/D^2 + (1-q0)/(D chi)."),
         Kernel("one_rsb_chi_update", (A0, A1, c, q0), z["chi_update"],
                "chi solving the two stationarity equations given A0, A1 and a root q0 of the cubic (§3.5)."),
+        Kernel("one_rsb_q0_low", (A0, A1), z["q0_low"],
+               "Lower end of the admissible q0 interval (zero of the chi update's denominator; chi > 0 above)."),
+        Kernel("one_rsb_q0_high", (A0, A1), z["q0_high"],
+               "Upper end of the admissible q0 interval (zero of the chi update's numerator; chi > 0 below)."),
     ]
     for i in range(3):
         ks.append(Averaged(f"one_rsb_grad_{names[i]}", args, z["grad"][i],

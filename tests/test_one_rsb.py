@@ -274,11 +274,26 @@ def test_unknown_parameter():
         ri.threshold("one-rsb", tolerance=1e-3)
 
 
-def test_non_convergence_carries_diagnostics():
-    """Too close to alpha = 2 the start (scan in c) fails: ConvergenceError naming alpha, with what it saw."""
-    with pytest.raises(ConvergenceError, match="alpha=2.0001") as info:
+def test_close_to_the_sat_boundary_by_continuation():
+    """alpha slightly above 2 (generated rs_sat_alpha): the stationary point is continued from alpha_sat + 1e-3;
+    on the way to the boundary c grows without bound and e* -> 0, above the RS energy (lower bound)."""
+    r, far = ri.energy("one-rsb", 2.0003), ri.energy("one-rsb", 2.001)
+    d = r.diagnostics
+    assert d["continuation_deltas"][0] == o.CONTINUATION_BELOW and d["continuation_deltas"][-1] == pytest.approx(3e-4)
+    assert all(np.isfinite([r.energy, r.error, d["q0"], d["chi"], d["c"]])) and r.error < 1e-10
+    assert abs(d["fstar"] - d["estar"]) <= 1e-12
+    assert 0 < ri.energy("rs", 2.0003).energy < r.energy < far.energy
+    assert d["c"] > far.diagnostics["c"] > 100 and 1 - d["q0"] < 1 - far.diagnostics["q0"]
+
+
+def test_refused_where_double_precision_cannot_reach():
+    with pytest.raises(ValueError, match=r"or >= 2\.00025"):
         ri.energy("one-rsb", 2.0001)
-    assert info.value.diagnostics
+    with pytest.raises(ValueError, match="digits must be an integer from 15 to 60"):
+        ri.threshold("one-rsb", digits=1000)
+
+
+def test_non_convergence_carries_diagnostics():
     eq = o.Equations()
     with pytest.raises(ConvergenceError, match="did not converge") as info:
         o.newton(lambda x: eq.grad(6.0, x), lambda x: eq.hessian(6.0, x)[:, :3], [0.7, 0.1, 3.0], what="test",

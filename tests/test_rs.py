@@ -8,7 +8,27 @@ import relu_injectivity as ri
 from relu_injectivity.derive import rs as drs
 from relu_injectivity.machinery import kernels
 
-ALPHA_RS = "7.64769493543527981692878702472"   # docs/theory.md §2.3 gives 7.6476949354352798169...
+ALPHA_RS_LITERATURE = "7.6476949354352798169"   # docs/theory.md §2.3 (20 decimals)
+
+
+def _hand_rs(dps):
+    """(alpha_RS, chi) from the closed forms of docs/theory.md typed by hand, by mpmath.findroot at ``dps`` digits:
+    (RS-chi) alpha (erf(sqrt chi)/2 - sqrt(chi/pi) e^-chi) = 1 and (RS-e) alpha erfc(sqrt chi)/2 = 1 (alpha
+    eliminated: erfc(sqrt chi) = erf(sqrt chi) - 2 sqrt(chi/pi) e^-chi).  Independent of derive/ and generated/."""
+    with mpmath.workdps(dps):
+        f = lambda c: mpmath.erfc(mpmath.sqrt(c)) - mpmath.erf(mpmath.sqrt(c)) + 2 * mpmath.sqrt(c / mpmath.pi) \
+            * mpmath.exp(-c)  # noqa: E731
+        c = mpmath.findroot(f, mpmath.mpf("0.6"))
+        return 2 / mpmath.erfc(mpmath.sqrt(c)), c
+
+
+def _hand_energy(alpha, dps=30):
+    """e*_RS(alpha) = alpha erfc(sqrt chi)/2 at the root chi of the hand-typed (RS-chi), mpmath.findroot."""
+    with mpmath.workdps(dps):
+        a = mpmath.mpf(alpha)
+        c = mpmath.findroot(lambda c: a * (mpmath.erf(mpmath.sqrt(c)) / 2 - mpmath.sqrt(c / mpmath.pi)
+                                           * mpmath.exp(-c)) - 1, (mpmath.mpf("1e-20"), mpmath.mpf(5)), solver="anderson")
+        return a * mpmath.erfc(mpmath.sqrt(c)) / 2, c
 
 
 def test_derived_stationarity_matches_closed_form():
@@ -39,7 +59,9 @@ def test_threshold_50_digits_two_routes():
     r = ri.threshold("rs", digits=50)
     d = r.diagnostics
     assert abs(d["route_reduced"] - d["route_system"]) < mpmath.mpf(10) ** -45
-    assert r.alpha_str.startswith(ALPHA_RS)
+    assert r.alpha_str.startswith(ALPHA_RS_LITERATURE)
+    ref, _ = _hand_rs(70)
+    assert abs(r.alpha - ref) <= r.error + mpmath.mpf(10) ** -60
     assert len(r.alpha_str.replace(".", "")) == 50 and r.error < 1e-48
 
 
@@ -50,12 +72,28 @@ def test_threshold_double_within_error_of_mpmath():
     assert r.error < 1e-13
 
 
-def test_energy_at_six():
+def test_energy_at_six_against_hand_closed_form():
     r = ri.energy("rs", 6)
-    assert r.energy == pytest.approx(0.631492135224, abs=1e-12)
-    assert r.diagnostics["chi"] == pytest.approx(0.784001105606, abs=1e-12)
+    e, c = _hand_energy(6)
+    assert abs(r.energy - float(e)) <= r.error + 1e-16
+    assert r.diagnostics["chi"] == pytest.approx(float(c), rel=1e-13)
     rm = ri.energy("rs", 6, digits=30)
     assert abs(r.energy - float(rm.energy)) <= r.error + 1e-16
+    assert abs(rm.energy - e) <= rm.error + mpmath.mpf(10) ** -29
+
+
+def test_energy_range_and_bad_alpha():
+    """Large alpha: an honest finite value (checked against the hand closed form in mpmath); beyond ALPHA_MAX a
+    clear ValueError, never a NaN error bar."""
+    from relu_injectivity.methods import rs
+
+    r = ri.energy("rs", rs.ALPHA_MAX)
+    e, _ = _hand_energy(rs.ALPHA_MAX, dps=60)
+    assert np.isfinite(r.error) and abs(r.energy - float(e)) <= r.error
+    with pytest.raises(ValueError, match="alpha must be <="):
+        ri.energy("rs", 1e308)
+    with pytest.raises(ValueError, match="from 15 to"):
+        ri.threshold("rs", digits=rs.DIGITS[1] + 1)
 
 
 def test_energy_slope_matches_envelope_theorem():
@@ -71,5 +109,6 @@ def test_energy_slope_matches_envelope_theorem():
 
 def test_energy_sat_phase_and_monotone():
     assert ri.energy("rs", 1.5).energy == 0
+    assert kernels.numba("rs").rs_sat_alpha() == 2 == ri.energy("rs", 2).energy + 2     # lim of (RS-chi): 2
     es = [ri.energy("rs", a).energy for a in (2.01, 3, 5, 8, 12)]
     assert all(np.diff(es) > 0)

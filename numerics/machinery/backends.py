@@ -84,7 +84,7 @@ def _emulated_loader(module, name):
 
 
 def _cuda_loader(module, name):
-    return _kernels.cuda(module).kernel(name)
+    return _kernels.cupy_kernel(module, name)
 
 
 def cpu(workers: int = 1) -> Backend:

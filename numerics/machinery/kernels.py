@@ -1,6 +1,8 @@
 """Access to the generated kernels: one loader per target, and evaluation of equations with Gaussian averages.
 
-``numba(module)``, ``mp(module)`` and ``cuda(module)`` return generated/<module>_<target>.py.  An equation
+``numba(module)``, ``mp(module)`` and ``cuda(module)`` return generated/<module>_<target>.py (the targets of
+derive/codegen.py); ``cupy_kernel(module, name)`` compiles one CUDA source of the latter into a
+cupy.ElementwiseKernel (NVRTC, on first use, cached).  An equation
 lowered by derive/codegen.Averaged is evaluated here as outer(params, E_xi[f_0], E_xi[f_1], ...), the averages
 taken by a quadrature rule from numerics/quadrature.py.
 """
@@ -30,8 +32,19 @@ def mp(module: str):
 
 
 def cuda(module: str):
-    """CUDA C sources and lazy cupy.ElementwiseKernel builder of derive/<module>.py."""
+    """CUDA C sources (``SOURCES[name] = (in_params, out_params, body)``) of derive/<module>.py; no CuPy needed."""
     return _load(module, "cupy")
+
+
+@lru_cache(maxsize=None)
+def cupy_kernel(module: str, name: str):
+    """The cupy.ElementwiseKernel of kernel ``name`` (an alias resolved to the kernel printed for it), compiled
+    by NVRTC on first use.  Needs CuPy."""
+    import cupy
+
+    gen = cuda(module)
+    name = gen.ALIASES.get(name, name)
+    return cupy.ElementwiseKernel(*gen.SOURCES[name], name=name)
 
 
 def averaged(module: str, name: str, rule=None):

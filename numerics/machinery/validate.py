@@ -37,11 +37,14 @@ def integer(name: str, x, *, lo=None, hi=None) -> int:
     return x
 
 
-def digits(d) -> int | None:
-    """None (double precision) or a number of decimal digits in DIGITS_RANGE."""
+def digits(d, allowed=DIGITS_RANGE) -> int | None:
+    """None (double precision) or a number of decimal digits in ``allowed`` (lo, hi) (a method's DIGITS)."""
     if d is None:
         return None
-    return integer("digits", d, lo=DIGITS_RANGE[0], hi=DIGITS_RANGE[1])
+    if not isinstance(d, bool) and isinstance(d, numbers.Integral) and not allowed[0] <= d <= allowed[1]:
+        raise ValueError(f"digits must be an integer from {allowed[0]} to {allowed[1]} for this method (or None for "
+                         f"double precision), got {d}")
+    return integer("digits", d, lo=allowed[0], hi=allowed[1])
 
 
 def choice(name: str, x, allowed) -> str:

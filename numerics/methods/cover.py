@@ -17,12 +17,14 @@ from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import ThresholdResult
 
 GUARD_DIGITS = 10
+DIGITS = (15, 1000)
+"""Allowed ``digits`` (None: double precision)."""
 P_EDGE = 1e-9
 
 
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_cover (Cover's capacity 2 plus 1): below it a random ReLU layer is not injective w.h.p."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     g = kernels.numba("bounds")
     p_a, err_a, calls_a = roots.brent(lambda p: float(g.bounds_cover_ratio(p)) - 1, P_EDGE, 1 - P_EDGE,
@@ -30,32 +32,30 @@ def threshold(*, digits=None) -> ThresholdResult:
     p_b, err_b, calls_b = roots.brent(lambda p: float(g.bounds_cover_rate_dp(p)), P_EDGE, 1 - P_EDGE,
                                       what="Cover: maximum of the Wendel exponent")
     alpha_a, alpha_b = float(g.bounds_cover_alpha_of_p(p_a)), float(g.bounds_cover_alpha_of_p(p_b))
-    slope = abs(alpha_a - float(g.bounds_cover_alpha_of_p(p_a * (1 + 1e-6)))) / (p_a * 1e-6)
     diag = {"p": p_a, "route_ratio": alpha_a, "route_exponent_maximum": alpha_b,
             "exponent_at_root": float(g.bounds_cover_rate(p_a)), "brent_calls": (calls_a, calls_b)}
     if digits is None:
         alpha = alpha_a
-        err = max(abs(alpha_a - alpha_b), slope * max(err_a, err_b), 4 * roots.EPS * alpha_a)
+        slope = abs(float(g.bounds_cover_dalpha_dp(p_a)))
+        err = roots.spread_error(alpha_a, [alpha_b], steps=[slope * max(err_a, err_b)], floor=roots.ulp_floor(alpha_a))
         how = ("difference of two routes (domination ratio = 1, maximum of the Wendel exponent), Brent brackets "
                "mapped to alpha, 4-ulp floor")
     else:
         gm = kernels.mp("bounds")
-        dps = digits + GUARD_DIGITS
-        with mpmath.workdps(dps):
-            tol = mpmath.mpf(10)**-(dps - 2)
-            (pm,), step, its = roots.newton_mp(lambda p: [gm.bounds_cover_ratio(p) - 1],
-                                               lambda p: [[gm.bounds_cover_ratio_dp(p)]], [p_a], tol=tol,
-                                               what="Cover: ratio = 1 (mpmath)")
-            alpha = gm.bounds_cover_alpha_of_p(pm)
-            pb = mpmath.findroot(gm.bounds_cover_rate_dp, (mpmath.mpf(p_b) * (1 - mpmath.mpf(10)**-6),
-                                                           mpmath.mpf(p_b) * (1 + mpmath.mpf(10)**-6)),
-                                 solver="anderson", tol=tol**2)
-            alpha_bm = gm.bounds_cover_alpha_of_p(pb)
-            diff = abs(alpha - alpha_bm)
-            err = float(max(diff, slope * step, mpmath.mpf(10)**(1 - digits) * alpha / 2))
-            diag.update(p=pm, route_ratio=alpha, route_exponent_maximum=alpha_bm, route_difference=diff,
-                        exponent_at_root=gm.bounds_cover_rate(pm), newton_iterations=its, working_digits=dps)
-        how = (f"mpmath at {dps} digits: difference of the two routes (Newton, Anderson) and the last Newton step, "
-               f"bounded below by half a unit in the {digits}th printed digit")
+        routes = [roots.Route("ratio = 1", lambda p: [gm.bounds_cover_ratio(p) - 1],
+                              lambda p: [[gm.bounds_cover_ratio_dp(p)]], gm.bounds_cover_alpha_of_p,
+                              gm.bounds_cover_dalpha_dp),
+                  roots.Route("exponent maximum", lambda p: [gm.bounds_cover_rate_dp(p)],
+                              lambda p: [[gm.bounds_cover_rate_dp2(p)]], gm.bounds_cover_alpha_of_p,
+                              gm.bounds_cover_dalpha_dp)]
+        r = roots.refine(routes, [[p_a], [p_b]], digits=digits, guard=GUARD_DIGITS, what="Cover")
+        alpha, err = r.value, r.error
+        with mpmath.workdps(r.working_digits):
+            at_root = gm.bounds_cover_rate(r.xs[0][0])
+        diag.update(p=r.xs[0][0], route_ratio=alpha, route_exponent_maximum=r.values[1],
+                    route_difference=r.route_difference, exponent_at_root=at_root,
+                    newton_iterations=r.iterations, working_digits=r.working_digits)
+        how = (f"mpmath at {r.working_digits} digits: difference of the two routes (Newton on each) and their last "
+               f"Newton steps, bounded below by half a unit in the {digits}th printed digit")
     diag["time_s"] = time.perf_counter() - t0
     return ThresholdResult("cover", alpha, err, how, {"digits": digits}, diag, digits)

@@ -26,6 +26,8 @@ from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
 BETA_MAX = 10.0
 Y_BRACKET = (1e-5, 1e5)
 GUARD_DIGITS = 10
+DIGITS = (15, 60)
+"""Allowed ``digits`` (None: double precision); the mpmath quadratures of the 3x3 system grow fast with it."""
 NOISE_RULES = (quadrature.TrapezoidRule(11.5, 1000), quadrature.TrapezoidRule(13.0, 1700))
 
 
@@ -82,7 +84,7 @@ class _RS:
 
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_dAT, a (heuristic) lower bound on alpha_inj."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     from relu_injectivity.methods import rs
 

@@ -24,13 +24,16 @@ from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
+import numpy as np
 
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
-from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ExactFraction, ThresholdResult
+from relu_injectivity.machinery.results import EnergyResult, ExactFraction, ThresholdResult
 
 GUARD_DIGITS = 15
+DIGITS = (15, 1000)
+"""Allowed ``digits`` (None: double precision)."""
 DEFAULT_BUDGET_S = 60.0
 KARATSUBA_EXPONENT = math.log2(3)
 _CALIBRATION_BITS = 1 << 18
@@ -194,6 +197,11 @@ def log_abs(q: Fraction) -> float:
     return math.log(abs(q.numerator)) - math.log(q.denominator)
 
 
+def finite_n_rate(q: Fraction, n: int) -> float:
+    """(1/n) log|q_{m,n}| (generated euler_finite_n_rate): the finite-n rate whose n -> oo limit is euler_rate."""
+    return kernels.mp("euler").euler_finite_n_rate(log_abs(q), n)
+
+
 # ---------------------------------------------------------------------------------------------- rate
 
 @lru_cache(maxsize=None)
@@ -227,7 +235,7 @@ def euler_rate(alpha, *, digits=None) -> EnergyResult:
     is used at its full precision (otherwise alpha is a double).
     """
     a = _check_alpha(alpha)
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     g = kernels.numba("euler")
     t_c, amin = saddle_merger()
@@ -244,7 +252,7 @@ def euler_rate(alpha, *, digits=None) -> EnergyResult:
     params = {"digits": digits}
     if digits is None:
         rate = r_a
-        err = max(abs(r_a - r_b), 8 * roots.EPS * scale)
+        err = roots.spread_error(r_a, [r_b], floor=roots.ulp_floor(scale, 8))
         how = ("psi at the closed-form saddle vs at the Brent root of the stationarity equation, floored by "
                "8 ulp of the cancelling terms")
     else:
@@ -258,7 +266,7 @@ def euler_rate(alpha, *, digits=None) -> EnergyResult:
                                                  tol=mpmath.mpf(10)**-(dps - 2), what="Euler saddle (mpmath)")
             rate, r_b = gm.euler_psi(am, tm_a), gm.euler_psi(am, tm_b)
             scale = abs(am * gm.euler_psi_dalpha(am, tm_a)) + abs(rate)
-            err = float(max(abs(rate - r_b), mpmath.mpf(10)**-digits * scale))
+            err = roots.spread_error(rate, [r_b], floor=mpmath.mpf(10)**-digits * scale)
             diag.update(saddle_t=tm_a, saddle_t_root_finding=tm_b, rate_root_finding=r_b, newton_iterations=its,
                         log_prefactor_c0=gm.euler_log_prefactor(tm_a), working_digits=dps)
         how = (f"mpmath at {dps} digits: closed-form saddle vs Newton on the stationarity equation, floored by "
@@ -270,63 +278,55 @@ def euler_rate(alpha, *, digits=None) -> EnergyResult:
 def _route_a_double(g):
     t_c, _ = saddle_merger()
     f = lambda x: float(g.euler_rate_of_t(x))  # noqa: E731
-    lo = t_c / 2
-    while f(lo) > 0:
-        lo /= 2
-        if lo < 1e-300:
-            raise ConvergenceError("Euler threshold: rate(alpha(t)) has no sign change on (0, t_c]", {"t_c": t_c})
+    t_c, lo = roots.expand_bracket(f, t_c, t_c / 2, factor=0.5, limit=1e-300,
+                                   what="Euler threshold: rate(alpha(t)) on (0, t_c]")
     t, t_err, calls = roots.brent(f, lo, t_c, what="Euler threshold (rate of the saddle t)")
     return t, t_err, calls
 
 
+def _system(g, a, t):
+    """{stationarity, psi} on the symmetric line (docs/theory.md §6.3), with the kernels of ``g``."""
+    return [g.euler_stationarity(a, t), g.euler_psi(a, t)]
+
+
+def _jacobian(g, a, t):
+    return [[g.euler_stationarity_dalpha(a, t), g.euler_stationarity_dt(a, t)],
+            [g.euler_psi_dalpha(a, t), g.euler_psi_dt(a, t)]]
+
+
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_Euler: the root of rate(alpha) = 0 (docs/theory.md §6.3), two routes (module docstring)."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     g = kernels.numba("euler")
     t_a, t_err, calls = _route_a_double(g)
     alpha_a = float(g.euler_alpha_of_t(t_a))
-    x = [1.05 * alpha_a, 0.9 * t_a]
-    for it in range(1, 101):
-        f = [g.euler_stationarity(*x), g.euler_psi(*x)]
-        j = [[g.euler_stationarity_dalpha(*x), g.euler_stationarity_dt(*x)],
-             [g.euler_psi_dalpha(*x), g.euler_psi_dt(*x)]]
-        det = j[0][0] * j[1][1] - j[0][1] * j[1][0]
-        dx = [(f[0] * j[1][1] - f[1] * j[0][1]) / det, (j[0][0] * f[1] - j[1][0] * f[0]) / det]
-        x = [x[0] - dx[0], x[1] - dx[1]]
-        if max(abs(dx[0] / x[0]), abs(dx[1] / x[1])) < 1e-15:
-            break
-    else:
-        raise ConvergenceError("Euler threshold: 2x2 Newton did not converge", {"last_step": dx})
-    alpha_b, t_b = x
+    x, _, it, _ = roots.newton(lambda x: np.array(_system(g, *x)), lambda x: np.array(_jacobian(g, *x)),
+                               [1.05 * alpha_a, 0.9 * t_a], what="Euler threshold, 2x2 system", tol=1e-15,
+                               maxiter=100, domain=lambda x: x[0] > 0 and x[1] > 0)
+    alpha_b, t_b = map(float, x)
     diag = {"saddle_t": t_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
             "newton_iterations": it, "alpha_min": alpha_min()}
     params = {"digits": digits}
     if digits is None:
-        err = max(abs(alpha_a - alpha_b), abs(float(g.euler_dalpha_dt(t_a))) * t_err, 4 * roots.EPS * alpha_a)
+        err = roots.spread_error(alpha_a, [alpha_b], steps=[abs(float(g.euler_dalpha_dt(t_a))) * t_err],
+                                 floor=roots.ulp_floor(alpha_a))
         alpha = alpha_a
         how = ("difference of two routes (Brent on rate(alpha(t)), Newton on the 2x2 saddle system), Brent "
                "bracket mapped to alpha, 4-ulp floor")
     else:
         gm = kernels.mp("euler")
-        dps = digits + GUARD_DIGITS
-        with mpmath.workdps(dps):
-            tol = mpmath.mpf(10)**-(dps - 2)
-            (tm,), step_a, its_a = roots.newton_mp(lambda s: [gm.euler_rate_of_t(s)],
-                                                   lambda s: [[gm.euler_rate_of_t_dt(s)]], [t_a], tol=tol,
-                                                   what="Euler threshold, reduced (mpmath)")
-            alpha = gm.euler_alpha_of_t(tm)
-            (am, tb), step_b, its_b = roots.newton_mp(
-                lambda a_, s: [gm.euler_stationarity(a_, s), gm.euler_psi(a_, s)],
-                lambda a_, s: [[gm.euler_stationarity_dalpha(a_, s), gm.euler_stationarity_dt(a_, s)],
-                               [gm.euler_psi_dalpha(a_, s), gm.euler_psi_dt(a_, s)]],
-                [alpha_b, t_b], tol=tol, what="Euler threshold, 2x2 system (mpmath)")
-            diff = abs(alpha - am)
-            err = float(max(diff, abs(gm.euler_dalpha_dt(tm)) * step_a, step_b,
-                            mpmath.mpf(10)**(1 - digits) * alpha / 2))
-            diag.update(saddle_t=tm, route_reduced=alpha, route_system=am, route_difference=diff,
-                        newton_iterations=(its_a, its_b), working_digits=dps)
-        how = (f"mpmath at {dps} digits: difference of two routes (reduced rate(alpha(t)), 2x2 saddle system) and "
-               f"last Newton steps, bounded below by half a unit in the {digits}th printed digit")
+        routes = [roots.Route("reduced", lambda s: [gm.euler_rate_of_t(s)], lambda s: [[gm.euler_rate_of_t_dt(s)]],
+                              gm.euler_alpha_of_t, gm.euler_dalpha_dt),
+                  roots.Route("2x2 system", lambda a, s: _system(gm, a, s), lambda a, s: _jacobian(gm, a, s),
+                              lambda a, s: a)]
+        r = roots.refine(routes, [[t_a], [alpha_b, t_b]], digits=digits, guard=GUARD_DIGITS,
+                         what="Euler threshold")
+        alpha, err = r.value, r.error
+        diag.update(saddle_t=r.xs[0][0], route_reduced=alpha, route_system=r.values[1],
+                    route_difference=r.route_difference, newton_iterations=r.iterations,
+                    working_digits=r.working_digits)
+        how = (f"mpmath at {r.working_digits} digits: difference of two routes (reduced rate(alpha(t)), 2x2 saddle "
+               f"system) and last Newton steps, bounded below by half a unit in the {digits}th printed digit")
     diag["time_s"] = time.perf_counter() - t0
     return ThresholdResult("euler", alpha, err, how, params, diag, digits)

@@ -18,7 +18,11 @@ from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
 
 GUARD_DIGITS = 10
+DIGITS = (15, 1000)
+"""Allowed ``digits`` (None: double precision)."""
 U_EDGE = 1e-9
+P_MIN = 1e-12
+"""Smallest p = 1/alpha searched for the outer bracket (alpha up to 1e12)."""
 
 
 def _u_star(g, p, xtol=0.0):
@@ -27,37 +31,31 @@ def _u_star(g, p, xtol=0.0):
     return u
 
 
-def _system(g, x):
-    f = np.array([g.bounds_gordon_threshold(*x), g.bounds_gordon_stationarity(*x)])
-    j = np.array([[g.bounds_gordon_jac_0_p(*x), g.bounds_gordon_jac_0_u(*x)],
-                  [g.bounds_gordon_jac_1_p(*x), g.bounds_gordon_jac_1_u(*x)]])
-    return f, j
+def _system(g, p, u):
+    """{alpha/2 - 1 - g, dg/du} at alpha = alpha(p) (docs/theory.md §7), with the kernels of ``g``."""
+    return [g.bounds_gordon_threshold(p, u), g.bounds_gordon_stationarity(p, u)]
+
+
+def _jacobian(g, p, u):
+    return [[g.bounds_gordon_jac_0_p(p, u), g.bounds_gordon_jac_0_u(p, u)],
+            [g.bounds_gordon_jac_1_p(p, u), g.bounds_gordon_jac_1_u(p, u)]]
 
 
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_Gordon-Chernoff: above it a random ReLU layer is injective w.h.p. (weak rigorous bound)."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     g = kernels.numba("bounds")
     outer = lambda p: float(g.bounds_gordon_threshold(p, _u_star(g, p)))  # noqa: E731
-    hi = 0.5                      # alpha = 2: alpha/2 - 1 = 0 < g, so the outer function is negative there
-    lo = hi / 2
-    while outer(lo) < 0:
-        lo /= 2
-        if lo < 1e-12:
-            raise ConvergenceError("Gordon-Chernoff: no sign change for alpha up to 1e12", {})
+    hi = float(g.bounds_gordon_p_lhs_zero())     # alpha/2 - 1 = 0 < g there: the outer function is negative
+    hi, lo = roots.expand_bracket(outer, hi, hi / 2, factor=0.5, limit=P_MIN,
+                                  what="Gordon-Chernoff threshold (alpha up to 1e12)")
     p_a, p_err, calls = roots.brent(outer, lo, hi, what="Gordon-Chernoff threshold (nested)")
     u_a = _u_star(g, p_a)
     alpha_a = float(g.bounds_gordon_alpha_of_p(p_a))
-    x = np.array([1.05 * p_a, 0.95 * u_a])
-    for it in range(1, 101):
-        f, j = _system(g, x)
-        dx = np.linalg.solve(j, f)
-        x = x - dx
-        if np.max(np.abs(dx / x)) < 1e-15:
-            break
-    else:
-        raise ConvergenceError("Gordon-Chernoff: 2x2 Newton did not converge", {"last_step": dx.tolist()})
+    x, _, it, _ = roots.newton(lambda x: np.array(_system(g, *x)), lambda x: np.array(_jacobian(g, *x)),
+                               [1.05 * p_a, 0.95 * u_a], what="Gordon-Chernoff 2x2 system", tol=1e-15,
+                               domain=lambda x: x[0] > 0 and 0 < x[1] < 1)
     alpha_b = float(g.bounds_gordon_alpha_of_p(x[0]))
     curvature = float(g.bounds_gordon_jac_1_u(p_a, u_a))
     if not curvature > 0:
@@ -66,34 +64,39 @@ def threshold(*, digits=None) -> ThresholdResult:
             "brent_calls": calls, "newton_iterations": it}
     if digits is None:
         alpha = alpha_a
-        err = max(abs(alpha_a - alpha_b), alpha_a**2 * p_err, 4 * roots.EPS * alpha_a)
+        err = roots.spread_error(alpha_a, [alpha_b], steps=[abs(g.bounds_gordon_dalpha_dp(p_a)) * p_err],
+                                 floor=roots.ulp_floor(alpha_a))
         how = ("difference of two routes (nested Brent, Newton on the 2x2 system), outer Brent bracket mapped to "
                "alpha, 4-ulp floor")
     else:
         gm = kernels.mp("bounds")
-        dps = digits + GUARD_DIGITS
-        with mpmath.workdps(dps):
-            tol = mpmath.mpf(10)**-(dps - 2)
-
-            def inner(p):
-                (us,), _, _ = roots.newton_mp(lambda uu: [gm.bounds_gordon_stationarity(p, uu)],
-                                              lambda uu: [[gm.bounds_gordon_jac_1_u(p, uu)]], [u_a], tol=tol,
-                                              what="Gordon-Chernoff minimiser (mpmath)")
-                return us
-
-            pa = mpmath.findroot(lambda p: gm.bounds_gordon_threshold(p, inner(p)), mpmath.mpf(p_a), tol=tol**2)
-            alpha = gm.bounds_gordon_alpha_of_p(pa)
-            (pb, ub), step, its = roots.newton_mp(
-                lambda p, uu: [gm.bounds_gordon_threshold(p, uu), gm.bounds_gordon_stationarity(p, uu)],
-                lambda p, uu: [[gm.bounds_gordon_jac_0_p(p, uu), gm.bounds_gordon_jac_0_u(p, uu)],
-                               [gm.bounds_gordon_jac_1_p(p, uu), gm.bounds_gordon_jac_1_u(p, uu)]],
-                [x[0], x[1]], tol=tol, what="Gordon-Chernoff 2x2 system (mpmath)")
-            alpha_bm = gm.bounds_gordon_alpha_of_p(pb)
-            diff = abs(alpha - alpha_bm)
-            err = float(max(diff, alpha**2 * step, mpmath.mpf(10)**(1 - digits) * alpha / 2))
-            diag.update(u_star=ub, route_nested=alpha, route_system=alpha_bm, route_difference=diff,
-                        newton_iterations=its, working_digits=dps)
-        how = (f"mpmath at {dps} digits: difference of the nested (secant over Newton) and 2x2-Newton routes and "
-               f"the last Newton step, bounded below by half a unit in the {digits}th printed digit")
+        inner = _inner_mp(gm, u_a, digits + GUARD_DIGITS)
+        # route A: Newton on T(p, u*(p)) = 0; dT/dp = dT/dp at fixed u, since dT/du = -dg/du = 0 at u*(p)
+        routes = [roots.Route("nested", lambda p: [gm.bounds_gordon_threshold(p, inner(p))],
+                              lambda p: [[gm.bounds_gordon_jac_0_p(p, inner(p))]], gm.bounds_gordon_alpha_of_p,
+                              gm.bounds_gordon_dalpha_dp),
+                  roots.Route("2x2 system", lambda p, u: _system(gm, p, u), lambda p, u: _jacobian(gm, p, u),
+                              lambda p, u: gm.bounds_gordon_alpha_of_p(p), lambda p, u: gm.bounds_gordon_dalpha_dp(p))]
+        r = roots.refine(routes, [[p_a], list(x)], digits=digits, guard=GUARD_DIGITS, what="Gordon-Chernoff")
+        alpha, err = r.value, r.error
+        diag.update(u_star=r.xs[1][1], route_nested=alpha, route_system=r.values[1],
+                    route_difference=r.route_difference, newton_iterations=r.iterations,
+                    working_digits=r.working_digits)
+        how = (f"mpmath at {r.working_digits} digits: difference of the nested (Newton over Newton) and 2x2-Newton "
+               f"routes and the last Newton steps, bounded below by half a unit in the {digits}th printed digit")
     diag["time_s"] = time.perf_counter() - t0
     return ThresholdResult("gordon-chernoff", alpha, err, how, {"digits": digits}, diag, digits)
+
+
+def _inner_mp(gm, u0, dps):
+    """u*(p), the minimiser of g in u, by Newton in mpmath from the last one found (starting at u0)."""
+    last = [u0]
+
+    def inner(p):
+        (u,), _, _ = roots.newton_mp(lambda v: [gm.bounds_gordon_stationarity(p, v)],
+                                     lambda v: [[gm.bounds_gordon_jac_1_u(p, v)]], [last[0]],
+                                     tol=mpmath.mpf(10) ** -(dps - 2), what="Gordon-Chernoff minimiser (mpmath)")
+        last[0] = u
+        return u
+
+    return inner

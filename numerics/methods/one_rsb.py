@@ -28,9 +28,16 @@ Jacobian is accurate to, ~12, so no mpmath Jacobian is needed); the error bar is
 chord-iteration error bound, the estimator gap, the quadrature error estimate and half a unit in the last
 requested digit.
 
-For alpha <= 2 the energy is returned as 0 exactly (SAT phase, as numerics.rs): there the stationary point
-runs off to c -> infinity, chi -> infinity.  Just above 2 the start becomes fragile (c ~ 150 at alpha = 2.001,
-where it still works; at alpha = 2.0001 the scan in c fails with a ConvergenceError).
+At and below the SAT boundary (generated rs_sat_alpha, alpha = 2) the energy is returned as 0 exactly (SAT
+phase, as numerics.rs): there the stationary point runs off to c -> infinity, chi -> infinity.  Just above it
+the scan in c becomes fragile (c ~ 150 at alpha = 2.001, c ~ 480 at alpha = 2.0001), so below
+alpha_sat + CONTINUATION_BELOW the stationary point is continued from alpha_sat + CONTINUATION_BELOW towards the
+boundary in geometric steps of delta = alpha - alpha_sat, each started from the log-log extrapolation of the two
+previous solutions (c, chi and 1 - q0 behave like powers of delta there).  In double precision that reaches
+delta = DELTA_MIN (c ~ 320); closer to the boundary the derived Hessian underflows (its kernels divide by
+n(xi)^2 ~ exp(-2c) < 1e-308 for c >~ 350; a finite-difference Jacobian of the gradient, which holds to c ~ 700,
+was tried and left c wandering along the nearly flat c direction), so the energy is refused with a ValueError
+naming the allowed range.
 """
 from __future__ import annotations
 
@@ -43,12 +50,22 @@ from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import quadrature
 from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
+from relu_injectivity.methods import rs
 from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ThresholdResult
 
 MODULE = "one_rsb"
+CHORD_MAXITER = 12
 ORDER = ("q0", "chi", "c")
 COLUMNS = ORDER + ("alpha",)
 GUARD_DIGITS = 10
+DIGITS = (15, 60)
+"""Allowed ``digits`` (None: double precision): mpmath Gauss-Legendre averages take ~1 min at 40 digits and
+grow faster than digits^2 beyond."""
+CONTINUATION_BELOW = 1e-3
+"""Below alpha_sat + this, the stationary point is continued from there (the scan in c works above it)."""
+CONTINUATION_RATIO = 0.5
+DELTA_MIN = 2.5e-4
+"""Smallest alpha - alpha_sat of the double-precision energy (see the module docstring)."""
 
 
 RULE = quadrature.TrapezoidRule(12.0, 1200)
@@ -95,6 +112,10 @@ class Equations:
                 h[j, i] = h[i, j]
         return h
 
+    def jacobian(self, a, x):
+        """3x3 d(grad)/d(q0, chi, c), the derived Hessian."""
+        return self.hessian(a, x)[:, :3]
+
     def estar(self, a, x):
         return self._estar(a, *x)
 
@@ -115,23 +136,26 @@ class Equations:
             coeffs = [getattr(g, f"one_rsb_cubic_{k}")(A0, A1, c) for k in (3, 2, 1, 0)]
             rts = np.roots(coeffs)
             rts = rts[np.abs(rts.imag) <= 1e-12 * np.abs(rts)].real
-            if not 0 < A0 < A1:
-                raise ConvergenceError(f"1-RSB fixed point at alpha={a}, c={c}: need 0 < A0/A1 < 1",
+            lo, hi = float(g.one_rsb_q0_low(A0, A1)), float(g.one_rsb_q0_high(A0, A1))
+            if not 0 < lo < hi:
+                raise ConvergenceError(f"1-RSB fixed point at alpha={a}, c={c}: the admissible q0 interval "
+                                       f"({lo}, {hi}) is empty or not positive",
                                        {"A0": A0, "A1": A1, "q0": q0, "chi": chi})
-            inside = rts[(rts > A0 / A1) & (rts < 1)]
+            inside = rts[(rts > lo) & (rts < hi)]
             if len(inside) != 1:
                 raise ConvergenceError(f"1-RSB fixed point at alpha={a}, c={c}: the cubic has {len(inside)} roots "
-                                       f"in (A0/A1, 1)", {"roots": rts.tolist(), "A0": A0, "A1": A1})
+                                       f"in the admissible interval ({lo}, {hi})",
+                                       {"roots": rts.tolist(), "A0": A0, "A1": A1})
             q0 = float(inside[0])
             chi = float(g.one_rsb_chi_update(A0, A1, c, q0))
         return q0, chi
 
 
 def valid(x):
-    """Inside the domain 0 < q0 < 1, chi > 0, c > 0 (and alpha > 2 when present)."""
+    """Inside the domain 0 < q0 < 1, chi > 0, c > 0 (and alpha above the SAT boundary when present)."""
     x = np.asarray(x, dtype=float)
     ok = np.all(np.isfinite(x)) and 0 < x[0] < 1 and x[1] > 0 and x[2] > 0
-    return bool(ok and (len(x) == 3 or x[3] > 2))
+    return bool(ok and (len(x) == 3 or x[3] > rs.sat_alpha()))
 
 
 def newton(F, J, x0, *, what, tol=STEP_TOL, maxiter=NEWTON_MAXITER, domain=valid):
@@ -181,9 +205,12 @@ def bracket_c(eq, a):
 
 
 def solve(eq, a, x0=None):
-    """Stationary point x = (q0, chi, c) at alpha: Newton from x0, or from the bracketing scan in c."""
+    """Stationary point x = (q0, chi, c) at alpha: Newton from x0, or from the bracketing scan in c, or (close to
+    the SAT boundary) by continuation from alpha_sat + CONTINUATION_BELOW."""
     diag = {}
     try:
+        if x0 is None and a < rs.sat_alpha() + CONTINUATION_BELOW:
+            return _continue(eq, a, diag)
         return _solve(eq, a, x0, diag)
     except ZeroDivisionError as exc:
         raise ConvergenceError(f"1-RSB stationarity at alpha={a}: a kernel divided by zero (n(xi) underflowed; "
@@ -197,10 +224,38 @@ def _solve(eq, a, x0, diag):
         w = glo / (glo - ghi)                      # secant in c between the bracketing points
         x0 = (1 - w) * np.array(lo) + w * np.array(hi)
         diag["c_scan"] = scan
-    x, step, its, hist = newton(lambda x: eq.grad(a, x), lambda x: eq.hessian(a, x)[:, :3], x0,
+    x, step, its, hist = newton(lambda x: eq.grad(a, x), lambda x: eq.jacobian(a, x), x0,
                                 what=f"1-RSB stationarity at alpha={a}")
     diag.update(newton_iterations=its, newton_step=step, residuals=hist)
     return x, diag
+
+
+def _continue(eq, a, diag):
+    """Continuation in delta = alpha - alpha_sat from CONTINUATION_BELOW down to a's delta (module docstring)."""
+    sat = rs.sat_alpha()
+    target = a - sat
+    deltas = [CONTINUATION_BELOW]
+    while deltas[-1] * CONTINUATION_RATIO > target:
+        deltas.append(deltas[-1] * CONTINUATION_RATIO)
+    deltas.append(target)
+    x, _ = _solve(eq, sat + deltas[0], None, {})
+    path = [(deltas[0], x)]
+    for d in deltas[1:]:
+        if len(path) == 1:
+            x0 = x
+        else:                                      # log-log extrapolation of (1 - q0, chi, c) in delta
+            (d1, x1), (d2, x2) = path[-2:]
+            y1, y2 = _log_coordinates(x1), _log_coordinates(x2)
+            y = y2 + (y2 - y1) * (np.log(d) - np.log(d2)) / (np.log(d2) - np.log(d1))
+            x0 = np.array([1 - np.exp(y[0]), np.exp(y[1]), np.exp(y[2])])
+        x, step_diag = _solve(eq, sat + d, x0, {})
+        path.append((d, x))
+    diag.update(step_diag, continuation_deltas=deltas, continuation_c=[float(p[1][2]) for p in path])
+    return x, diag
+
+
+def _log_coordinates(x):
+    return np.log([1 - x[0], x[1], x[2]])
 
 
 def threshold_system(eq, estimator):
@@ -227,10 +282,14 @@ def energy(alpha, *, digits=None) -> EnergyResult:
     0 exactly for alpha <= 2 (SAT phase).  Diagnostics: q0, chi, c, fstar, estar, Newton history.
     """
     a = validate.alpha(alpha)
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     params = {"digits": digits}
-    if a <= 2:
+    sat = rs.sat_alpha()
+    if sat < a < sat + DELTA_MIN:
+        raise ValueError(f"alpha must be <= {sat!r} (SAT phase, e* = 0) or >= {sat + DELTA_MIN!r} for the 1-RSB "
+                         f"energy (closer to the SAT boundary the double-precision kernels underflow), got {alpha!r}")
+    if a <= sat:
         zero = 0.0 if digits is None else mpmath.mpf(0)
         return EnergyResult("one-rsb", a, zero, 0.0, "exact: SAT phase (alpha <= 2), e* = 0", params,
                             {"q0": float("nan"), "chi": float("inf"), "c": float("inf"), "fstar": zero,
@@ -243,7 +302,7 @@ def energy(alpha, *, digits=None) -> EnergyResult:
     f2 = check.fstar(a, x2)
     diag.update(q0=x[0], chi=x[1], c=x[2], fstar=fstar, estar=estar, fstar_check_rule=f2)
     if digits is None:
-        err = max(abs(fstar - estar), abs(fstar - f2), ENERGY_ULPS * roots.EPS * fstar)
+        err = roots.spread_error(fstar, [estar, f2], floor=roots.ulp_floor(fstar, ENERGY_ULPS))
         how = (f"max of the estimator gap |fstar - estar|, the change with a second trapezoid rule, and "
                f"{ENERGY_ULPS} ulp (round-off of the quadrature sums)")
         e = fstar
@@ -252,25 +311,25 @@ def energy(alpha, *, digits=None) -> EnergyResult:
         mp_eq = MpEquations()
         with mpmath.workdps(digits + GUARD_DIGITS):
             am = mpmath.mpf(a)
-            xm, step, its = chord(lambda z: mp_eq.grad(am, z), H, list(x), digits=digits,
-                                  what=f"1-RSB stationarity at alpha={a} (mpmath)")
+            xm, step, its = roots.newton_mp(lambda *z: mp_eq.grad(am, z), H, list(x), maxiter=CHORD_MAXITER,
+                                            tol=mpmath.mpf(10) ** -(digits + 2),
+                                            what=f"1-RSB stationarity at alpha={a} (mpmath chord)")
             e, es = mp_eq.fstar(am, xm), mp_eq.estar(am, xm)
-            err = float(max(abs(e - es), step, 2 * am / xm[2] * mp_eq.quad_error,
-                            mpmath.mpf(10) ** (1 - digits) * abs(e) / 2))
+            quad = mp_eq.propagated_error("one_rsb_potential", am, *xm)
+            err = roots.spread_error(e, [es], steps=[step, quad], floor=roots.half_unit(e, digits))
             diag.update(q0=xm[0], chi=xm[1], c=xm[2], fstar=e, estar=es, chord_iterations=its,
                         chord_error=step, quadrature_error=mp_eq.quad_error, working_digits=digits + GUARD_DIGITS)
         how = ("mpmath (Gauss-Legendre E_xi): max of the estimator gap, the chord-iteration error bound, the "
-               "quadrature error estimate and half a unit in the last requested digit")
+               "quadrature error estimate (propagated by the derived d fstar/d E_xi) and half a unit in the last "
+               "requested digit")
     diag["time_s"] = time.perf_counter() - t0
     return EnergyResult("one-rsb", a, e, err, how, params, diag, digits)
 
 
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_1RSB: root of estar(alpha) = 1 on the 1-RSB stationary point (docs/theory.md §3.6)."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
-    from relu_injectivity.methods import rs
-
     alpha_rs = float(rs.threshold().alpha)
     eq = Equations()
     x_rs, start = solve(eq, alpha_rs)
@@ -289,7 +348,8 @@ def threshold(*, digits=None) -> ThresholdResult:
             "quadrature": f"trapezoid, {RULE.intervals} intervals on [-{RULE.half_width}, {RULE.half_width}]"}
     params = {"digits": digits}
     if digits is None:
-        err = max(abs(zf[3] - z[3]), abs(z2[3] - z[3]), step_e * alpha, residual_bound, 4 * roots.EPS * alpha)
+        err = roots.spread_error(alpha, [zf[3], z2[3]], steps=[step_e * alpha, residual_bound],
+                                 floor=roots.ulp_floor(alpha))
         how = ("max of |root(fstar - 1) - root(estar - 1)|, the change with a second trapezoid rule, the last "
                "Newton step, |J^-1 F| at the root (residual x conditioning) and 4 ulp")
     else:
@@ -297,13 +357,13 @@ def threshold(*, digits=None) -> ThresholdResult:
         mp_eq = MpEquations()
         dps = digits + GUARD_DIGITS
         with mpmath.workdps(dps):
-            zm, step, its = chord(mp_eq.threshold_residual, Jd, list(z), digits=digits,
-                                  what="1-RSB threshold (mpmath)")
+            zm, step, its = roots.newton_mp(lambda *v: mp_eq.threshold_residual(v), Jd, list(z), maxiter=CHORD_MAXITER,
+                                            tol=mpmath.mpf(10) ** -(digits + 2), what="1-RSB threshold (mpmath chord)")
             alpha, xm = zm[3], zm[:3]
             alpha_f = alpha - (mp_eq.fstar(alpha, xm) - 1) / mp_eq.dfstar_dalpha(alpha, xm)
             gap = abs(alpha_f - alpha)
             quad = mp_eq.quad_error * np.abs(np.linalg.inv(Jd)).max()
-            err = float(max(gap, step, quad, mpmath.mpf(10) ** (1 - digits) * alpha / 2))
+            err = roots.spread_error(alpha, [alpha_f], steps=[step, quad], floor=roots.half_unit(alpha, digits))
             diag.update(q0=xm[0], chi=xm[1], c=xm[2], alpha_fstar_route=alpha_f, estimator_gap=gap,
                         chord_iterations=its, chord_error=step, quadrature_error=quad, double_route=z[3],
                         working_digits=dps)
@@ -321,15 +381,26 @@ class MpEquations:
     def __init__(self):
         self.gen = kernels.mp(MODULE)
         self.quad_error = mpmath.mpf(0)
+        self._last = {}
 
     def _averaged(self, name, *params):
         names, _ = self.gen.AVERAGES[name]
-        avgs = []
+        avgs, errs = [], []
         for n in names:
             v, err = quadrature.expect_mp(getattr(self.gen, n), *params, error=True)
             self.quad_error = max(self.quad_error, err)
             avgs.append(v)
+            errs.append(err)
+        self._last[name] = (params, avgs, errs)
         return getattr(self.gen, name)(*params, *avgs)
+
+    def propagated_error(self, name, *params):
+        """The quadrature error of the last evaluation of ``name`` at params, propagated into its value by the
+        derived sensitivities name__davg{j} (an Averaged kernel generated with sensitivities=True)."""
+        last, avgs, errs = self._last[name]
+        if list(last) != list(params):
+            raise ValueError(f"{name} was last evaluated at other parameters")
+        return sum(abs(getattr(self.gen, f"{name}__davg{j}")(*params, *avgs)) * e for j, e in enumerate(errs))
 
     def grad(self, a, x):
         return [self._averaged(f"one_rsb_grad_{v}", a, *x) for v in ORDER]
@@ -345,29 +416,3 @@ class MpEquations:
 
     def threshold_residual(self, z):
         return self.grad(z[3], z[:3]) + [self.estar(z[3], z[:3]) - 1]
-
-
-def chord(F, J_double, x0, *, digits, what, maxiter=12):
-    """x_{k+1} = x_k - J^{-1} F(x_k) in mpmath with a fixed (double precision) Jacobian J.
-
-    The iteration contracts linearly, with a rate about the relative error of J (~1e-12), so each step gains
-    ~12 digits.  With the observed rate r = step_k/step_{k-1}, the error of x_k is below r/(1-r) step_k; stop
-    when that bound (times 10) is below 10^-(digits + 2) relative.  Returns (x, error bound, iterations).
-    """
-    J = mpmath.matrix(np.asarray(J_double).tolist())
-    x = mpmath.matrix([mpmath.mpf(v) for v in x0])
-    tol = mpmath.mpf(10) ** -(digits + 2)
-    steps = []
-    for it in range(1, maxiter + 1):
-        dx = mpmath.lu_solve(J, mpmath.matrix(F(list(x))))
-        x = x - dx
-        steps.append(mpmath.norm(dx, mpmath.inf) / mpmath.norm(x, mpmath.inf))
-        if it >= 2:
-            rate = steps[-1] / steps[-2]
-            if rate > mpmath.mpf("0.1"):
-                break
-            bound = 10 * rate / (1 - rate) * steps[-1]
-            if bound < tol:
-                return list(x), bound * mpmath.norm(x, mpmath.inf), it
-    raise ConvergenceError(f"{what}: chord iteration did not converge",
-                           {"relative_steps": [mpmath.nstr(s, 5) for s in steps]})

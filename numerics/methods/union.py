@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-import mpmath
+import numpy as np
 
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
@@ -18,22 +18,14 @@ from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
 
 GUARD_DIGITS = 10
+DIGITS = (15, 1000)
+"""Allowed ``digits`` (None: double precision)."""
 P_EDGE = 1e-12
-
-
-def _newton_double(f, df, x0, what):
-    x = x0
-    for it in range(1, 101):
-        dx = f(x) / df(x)
-        x -= dx
-        if abs(dx) <= 2 * roots.EPS * abs(x):
-            return x, abs(dx), it
-    raise ConvergenceError(f"{what}: Newton did not converge", {"last_step": dx, "x": x})
 
 
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_union: root of 2 alpha h(1/alpha) - alpha log 2 (h the binary entropy in nats)."""
-    digits = validate.digits(digits)
+    digits = validate.digits(digits, DIGITS)
     t0 = time.perf_counter()
     g = kernels.numba("bounds")
     ratio_one, _, _ = roots.brent(lambda p: float(g.bounds_union_ratio(p)) - 1, P_EDGE, 1 - P_EDGE,
@@ -41,10 +33,12 @@ def threshold(*, digits=None) -> ThresholdResult:
     p_a, p_err, calls = roots.brent(lambda p: float(g.bounds_union_rate(p)), P_EDGE, ratio_one,
                                     what="union-bound exponent = 0 (p = 1/alpha)")
     alpha_a = float(g.bounds_union_alpha_of_p(p_a))
-    y_b, step_b, its_b = _newton_double(lambda y: float(g.bounds_union_rate_y(y)),
-                                        lambda y: float(g.bounds_union_rate_y_dy(y)), 1.1 * (alpha_a - 1),
-                                        "union-bound exponent = 0 (y = alpha - 1)")
-    alpha_b = 1 + y_b
+    y_start = 1.1 * g.bounds_union_y_of_alpha(alpha_a)
+    (y_b,), _, its_b, _ = roots.newton(lambda y: np.array([g.bounds_union_rate_y(y[0])]),
+                                       lambda y: np.array([[g.bounds_union_rate_y_dy(y[0])]]), [y_start],
+                                       what="union-bound exponent = 0 (y = alpha - 1)", domain=lambda y: y[0] > 0,
+                                       tol=2 * roots.EPS)
+    alpha_b = float(g.bounds_union_alpha_of_y(y_b))
     ratio = float(g.bounds_union_ratio(p_a))
     if not ratio < 1:
         raise ConvergenceError("union bound: the root lies where the partial sum is not dominated by its last term",
@@ -53,26 +47,24 @@ def threshold(*, digits=None) -> ThresholdResult:
             "newton_iterations": its_b}
     if digits is None:
         alpha = alpha_a
-        err = max(abs(alpha_a - alpha_b), alpha_a**2 * p_err, 4 * roots.EPS * alpha_a)
+        err = roots.spread_error(alpha_a, [alpha_b], steps=[abs(g.bounds_union_dalpha_dp(p_a)) * p_err],
+                                 floor=roots.ulp_floor(alpha_a))
         how = ("difference of two routes (Brent on the exponent in p = 1/alpha, Newton on it in y = alpha - 1), "
                "Brent bracket mapped to alpha, 4-ulp floor")
     else:
         gm = kernels.mp("bounds")
-        dps = digits + GUARD_DIGITS
-        with mpmath.workdps(dps):
-            tol = mpmath.mpf(10)**-(dps - 2)
-            (pm,), step_a, its_a = roots.newton_mp(lambda p: [gm.bounds_union_rate(p)],
-                                                   lambda p: [[gm.bounds_union_rate_dp(p)]], [p_a], tol=tol,
-                                                   what="union bound (p, mpmath)")
-            alpha = gm.bounds_union_alpha_of_p(pm)
-            (ym,), step_b, its_b = roots.newton_mp(lambda y: [gm.bounds_union_rate_y(y)],
-                                                   lambda y: [[gm.bounds_union_rate_y_dy(y)]], [y_b], tol=tol,
-                                                   what="union bound (y, mpmath)")
-            diff = abs(alpha - (1 + ym))
-            err = float(max(diff, alpha**2 * step_a, step_b, mpmath.mpf(10)**(1 - digits) * alpha / 2))
-            diag.update(p=pm, route_p=alpha, route_y=1 + ym, route_difference=diff,
-                        newton_iterations=(its_a, its_b), working_digits=dps)
-        how = (f"mpmath at {dps} digits: difference of the p- and y-routes and last Newton steps, bounded below "
-               f"by half a unit in the {digits}th printed digit")
+        routes = [roots.Route("p = 1/alpha", lambda p: [gm.bounds_union_rate(p)],
+                              lambda p: [[gm.bounds_union_rate_dp(p)]], gm.bounds_union_alpha_of_p,
+                              gm.bounds_union_dalpha_dp),
+                  roots.Route("y = alpha - 1", lambda y: [gm.bounds_union_rate_y(y)],
+                              lambda y: [[gm.bounds_union_rate_y_dy(y)]], gm.bounds_union_alpha_of_y,
+                              gm.bounds_union_dalpha_dy)]
+        r = roots.refine(routes, [[p_a], [y_b]], digits=digits, guard=GUARD_DIGITS, what="union bound")
+        alpha, err = r.value, r.error
+        diag.update(p=r.xs[0][0], route_p=alpha, route_y=r.values[1], route_difference=r.route_difference,
+                    newton_iterations=r.iterations, working_digits=r.working_digits)
+        how = (f"mpmath at {r.working_digits} digits: difference of the p- and y-routes and last Newton steps, "
+               f"bounded below by half a unit in the {digits}th printed digit")
     diag["time_s"] = time.perf_counter() - t0
     return ThresholdResult("union", alpha, err, how, {"digits": digits}, diag, digits)
+
