@@ -42,6 +42,7 @@ def test_math_md_vectors():
         assert _reference(de.triple_sum(), mm, nn) == q, (mm, nn)
     for (mm, nn), x in DECIMALS.items():
         assert float(euler.euler_characteristic(mm, nn)) == pytest.approx(x, rel=1e-15)
+        assert euler.finite_n_rate(euler.euler_characteristic(mm, nn), nn) == pytest.approx(math.log(x) / nn, rel=1e-14)
     for nn in range(1, 12):
         assert euler.euler_characteristic(nn, nn) == 1
     for mm in range(1, 12):
@@ -190,6 +191,8 @@ def test_rate_bad_input():
         euler.euler_rate(-1)
     with pytest.raises(ValueError, match="digits"):
         euler.euler_rate(9.0, digits=3)
+    with pytest.raises(ValueError, match=f"from 15 to {euler.DIGITS[1]}"):
+        euler.euler_rate(9.0, digits=euler.DIGITS[1] + 1)
     with pytest.raises(TypeError):
         api.threshold("euler", alpha=3)
 
@@ -210,10 +213,21 @@ def test_cli_euler_q(capsys):
         assert text in capsys.readouterr().err
 
 
+def _hand_rate(alpha):
+    """rate(alpha) typed by hand from docs/theory.md §6.3: psi(t) = alpha log((1 + 2t - t^2)/2) - 2 log t on the
+    symmetric line, at its smaller stationary point (mpmath.findroot on mpmath.diff, no generated kernel)."""
+    psi = lambda t: alpha * mpmath.log((1 + 2 * t - t * t) / 2) - 2 * mpmath.log(t)  # noqa: E731
+    bracket = (mpmath.mpf("0.001"), mpmath.mpf("0.41"))      # the smaller root lies below sqrt 2 - 1 = 0.414...
+    return psi(mpmath.findroot(lambda t: mpmath.diff(psi, t), bracket, solver="anderson"))
+
+
 def test_cli_threshold_and_rate(capsys):
     assert main(["threshold", "euler", "--digits", "20", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["alpha"].startswith("8.344632960854724770") and out["error"] < 1e-18
+    with mpmath.workdps(40):
+        ref = mpmath.re(mpmath.findroot(_hand_rate, mpmath.mpf("8.34")))
+        rate9 = mpmath.re(_hand_rate(mpmath.mpf(9)))
+        assert out["error"] < 1e-18 and abs(mpmath.mpf(out["alpha"]) - ref) <= out["error"] + mpmath.mpf(10) ** -30
     assert main(["euler-rate", "--alpha", "9", "--json"]) == 0
-    assert float(json.loads(capsys.readouterr().out)["energy"]) == pytest.approx(-0.2583732112493129, rel=1e-12)
+    assert float(json.loads(capsys.readouterr().out)["energy"]) == pytest.approx(float(rate9), rel=1e-13)
     assert main(["euler-rate", "--alpha", "5"]) == 2

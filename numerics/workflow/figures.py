@@ -359,7 +359,7 @@ def figure_euler(d: Data):
             for a in d.s.euler_alphas[::2]:
                 q = exact(int(math.floor(a * n)), n)
                 if q > 0:
-                    pts.append((a, (math.log(q.numerator) - math.log(q.denominator)) / n))
+                    pts.append((a, mod.finite_n_rate(q, n)))         # (1/n) log q, generated euler_finite_n_rate
             if pts:
                 ax.plot(*zip(*pts), marker, ms=3.5, mfc="none", color="C2" if marker == "s" else "C4",
                         label=rf"$\frac{{1}}{{n}} \ln q_{{\lfloor \alpha n\rfloor, n}}$ (exact sum), $n = {n}$")
