@@ -47,6 +47,21 @@ def cupy_kernel(module: str, name: str):
     return cupy.ElementwiseKernel(*gen.SOURCES[name], name=name)
 
 
+def system(gen, equations, jacobian):
+    """(F, J) of a system of generated kernels of ``gen`` (a loaded target module), by name: F(*x) is the list of
+    the ``equations``, J(*x) the nested list of the ``jacobian`` rows."""
+    eqs = [getattr(gen, n) for n in equations]
+    jac = [[getattr(gen, n) for n in row] for row in jacobian]
+
+    def F(*x):
+        return [f(*x) for f in eqs]
+
+    def J(*x):
+        return [[f(*x) for f in row] for row in jac]
+
+    return F, J
+
+
 def averaged(module: str, name: str, rule=None):
     """Double-precision F(*params) for an Averaged equation, E_xi taken with ``rule`` (default rule if None)."""
     gen = numba(module)

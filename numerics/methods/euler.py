@@ -284,14 +284,11 @@ def _route_a_double(g):
     return t, t_err, calls
 
 
-def _system(g, a, t):
-    """{stationarity, psi} on the symmetric line (docs/theory.md §6.3), with the kernels of ``g``."""
-    return [g.euler_stationarity(a, t), g.euler_psi(a, t)]
 
 
-def _jacobian(g, a, t):
-    return [[g.euler_stationarity_dalpha(a, t), g.euler_stationarity_dt(a, t)],
-            [g.euler_psi_dalpha(a, t), g.euler_psi_dt(a, t)]]
+SYSTEM = (('euler_stationarity', 'euler_psi'),
+          (('euler_stationarity_dalpha', 'euler_stationarity_dt'), ('euler_psi_dalpha', 'euler_psi_dt')))
+"""Names of the threshold system and its Jacobian rows in the generated module (for kernels.system)."""
 
 
 def threshold(*, digits=None) -> ThresholdResult:
@@ -301,7 +298,8 @@ def threshold(*, digits=None) -> ThresholdResult:
     g = kernels.numba("euler")
     t_a, t_err, calls = _route_a_double(g)
     alpha_a = float(g.euler_alpha_of_t(t_a))
-    x, _, it, _ = roots.newton(lambda x: np.array(_system(g, *x)), lambda x: np.array(_jacobian(g, *x)),
+    F, J = kernels.system(g, *SYSTEM)
+    x, _, it, _ = roots.newton(lambda x: np.array(F(*x)), lambda x: np.array(J(*x)),
                                [1.05 * alpha_a, 0.9 * t_a], what="Euler threshold, 2x2 system", tol=1e-15,
                                maxiter=100, domain=lambda x: x[0] > 0 and x[1] > 0)
     alpha_b, t_b = map(float, x)
@@ -318,7 +316,7 @@ def threshold(*, digits=None) -> ThresholdResult:
         gm = kernels.mp("euler")
         routes = [roots.Route("reduced", lambda s: [gm.euler_rate_of_t(s)], lambda s: [[gm.euler_rate_of_t_dt(s)]],
                               gm.euler_alpha_of_t, gm.euler_dalpha_dt),
-                  roots.Route("2x2 system", lambda a, s: _system(gm, a, s), lambda a, s: _jacobian(gm, a, s),
+                  roots.Route("2x2 system", *kernels.system(gm, *SYSTEM),
                               lambda a, s: a)]
         r = roots.refine(routes, [[t_a], [alpha_b, t_b]], digits=digits, guard=GUARD_DIGITS,
                          what="Euler threshold")

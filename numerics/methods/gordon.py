@@ -31,14 +31,11 @@ def _u_star(g, p, xtol=0.0):
     return u
 
 
-def _system(g, p, u):
-    """{alpha/2 - 1 - g, dg/du} at alpha = alpha(p) (docs/theory.md §7), with the kernels of ``g``."""
-    return [g.bounds_gordon_threshold(p, u), g.bounds_gordon_stationarity(p, u)]
 
 
-def _jacobian(g, p, u):
-    return [[g.bounds_gordon_jac_0_p(p, u), g.bounds_gordon_jac_0_u(p, u)],
-            [g.bounds_gordon_jac_1_p(p, u), g.bounds_gordon_jac_1_u(p, u)]]
+SYSTEM = (('bounds_gordon_threshold', 'bounds_gordon_stationarity'),
+          (('bounds_gordon_jac_0_p', 'bounds_gordon_jac_0_u'), ('bounds_gordon_jac_1_p', 'bounds_gordon_jac_1_u')))
+"""Names of the threshold system and its Jacobian rows in the generated module (for kernels.system)."""
 
 
 def threshold(*, digits=None) -> ThresholdResult:
@@ -53,7 +50,8 @@ def threshold(*, digits=None) -> ThresholdResult:
     p_a, p_err, calls = roots.brent(outer, lo, hi, what="Gordon-Chernoff threshold (nested)")
     u_a = _u_star(g, p_a)
     alpha_a = float(g.bounds_gordon_alpha_of_p(p_a))
-    x, _, it, _ = roots.newton(lambda x: np.array(_system(g, *x)), lambda x: np.array(_jacobian(g, *x)),
+    F, J = kernels.system(g, *SYSTEM)
+    x, _, it, _ = roots.newton(lambda x: np.array(F(*x)), lambda x: np.array(J(*x)),
                                [1.05 * p_a, 0.95 * u_a], what="Gordon-Chernoff 2x2 system", tol=1e-15,
                                domain=lambda x: x[0] > 0 and 0 < x[1] < 1)
     alpha_b = float(g.bounds_gordon_alpha_of_p(x[0]))
@@ -75,7 +73,7 @@ def threshold(*, digits=None) -> ThresholdResult:
         routes = [roots.Route("nested", lambda p: [gm.bounds_gordon_threshold(p, inner(p))],
                               lambda p: [[gm.bounds_gordon_jac_0_p(p, inner(p))]], gm.bounds_gordon_alpha_of_p,
                               gm.bounds_gordon_dalpha_dp),
-                  roots.Route("2x2 system", lambda p, u: _system(gm, p, u), lambda p, u: _jacobian(gm, p, u),
+                  roots.Route("2x2 system", *kernels.system(gm, *SYSTEM),
                               lambda p, u: gm.bounds_gordon_alpha_of_p(p), lambda p, u: gm.bounds_gordon_dalpha_dp(p))]
         r = roots.refine(routes, [[p_a], list(x)], digits=digits, guard=GUARD_DIGITS, what="Gordon-Chernoff")
         alpha, err = r.value, r.error

@@ -71,6 +71,11 @@ def energy(alpha, *, digits=None) -> EnergyResult:
     return EnergyResult("rs", a, e, err, how, params, diag, digits)
 
 
+SYSTEM = (('rs_threshold_stationarity', 'rs_threshold_estar_minus_one'),
+          (('rs_threshold_jac_0_alpha', 'rs_threshold_jac_0_chi'), ('rs_threshold_jac_1_alpha', 'rs_threshold_jac_1_chi')))
+"""Names of the threshold system and its Jacobian rows in the generated module (for kernels.system)."""
+
+
 def threshold(*, digits=None) -> ThresholdResult:
     """alpha_inj^RS: root of e*_RS(alpha) = 1 (docs/theory.md §2.3)."""
     digits = validate.digits(digits, DIGITS)
@@ -81,7 +86,8 @@ def threshold(*, digits=None) -> ThresholdResult:
     alpha_a = float(g.rs_alpha_of_chi(chi_a))
     # route B: Newton on the 2x2 system from a deliberately perturbed start
     sat = sat_alpha()
-    x, _, its, _ = roots.newton(lambda x: np.array(_system(g, *x)), lambda x: np.array(_jacobian(g, *x)),
+    F, J = kernels.system(g, *SYSTEM)
+    x, _, its, _ = roots.newton(lambda x: np.array(F(*x)), lambda x: np.array(J(*x)),
                                 [1.05 * alpha_a, 0.9 * chi_a], what="RS threshold, 2x2 system",
                                 domain=lambda x: x[0] > sat and x[1] > 0)
     alpha_b, chi_b = map(float, x)
@@ -96,7 +102,7 @@ def threshold(*, digits=None) -> ThresholdResult:
         gm = kernels.mp("rs")
         routes = [roots.Route("reduced", lambda c: [gm.rs_threshold_reduced(c)],
                               lambda c: [[gm.rs_threshold_reduced_dchi(c)]], gm.rs_alpha_of_chi),
-                  roots.Route("2x2 system", lambda a, c: _system(gm, a, c), lambda a, c: _jacobian(gm, a, c),
+                  roots.Route("2x2 system", *kernels.system(gm, *SYSTEM),
                               lambda a, c: a)]
         r = roots.refine(routes, [[chi_a], [alpha_b, chi_b]], digits=digits, guard=GUARD_DIGITS,
                          what="RS threshold")
@@ -110,11 +116,3 @@ def threshold(*, digits=None) -> ThresholdResult:
     return ThresholdResult("rs", alpha, err, how, params, diag, digits)
 
 
-def _system(g, a, c):
-    """The threshold system {de/dchi = 0, e* - 1 = 0} (docs/theory.md §2.3) with the kernels of ``g``."""
-    return [g.rs_threshold_stationarity(a, c), g.rs_threshold_estar_minus_one(a, c)]
-
-
-def _jacobian(g, a, c):
-    return [[g.rs_threshold_jac_0_alpha(a, c), g.rs_threshold_jac_0_chi(a, c)],
-            [g.rs_threshold_jac_1_alpha(a, c), g.rs_threshold_jac_1_chi(a, c)]]
