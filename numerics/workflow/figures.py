@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,8 @@ class Data:
     def __init__(self, settings: Settings, store=None, executor=None, progress=False):
         self.s = settings
         self.store = store_mod.as_store(store)
+        if self.store is not None:
+            self.store.check()
         self.executor = executor
         self.progress = progress
         self.notes: list[str] = []
@@ -382,6 +385,20 @@ FIGURES = {"energy": figure_energy, "overlap": figure_overlap, "threshold_k": fi
            "euler": figure_euler}
 
 
+def _output_dir(out) -> Path:
+    """``out`` as a directory that accepts files (created if missing), checked before anything is computed."""
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"figures: output {out} exists and is not a directory; give a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".figures-probe-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"figures: cannot write into {out} ({exc.strerror or exc})") from None
+    return out
+
+
 def make_figures(out="figures", *, quick=False, settings: Settings | None = None, store=None, executor=None,
                  progress=False, only=None) -> tuple[list[Path], list[str]]:
     """Compute and write the figures (PNG + PDF) into ``out``; returns (written paths, notes on what was left out)."""
@@ -390,16 +407,16 @@ def make_figures(out="figures", *, quick=False, settings: Settings | None = None
     bad = [n for n in names if n not in FIGURES]
     if bad:
         raise ValueError(f"unknown figure(s) {bad}; allowed: {', '.join(NAMES)}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_dir(out)
     plt = _plt()
+    d = Data(s, store=store, executor=executor, progress=progress)  # checks the store before computing
     own = None
     if executor is None:
-        from relu_injectivity.workflow.scan import _default_executor
         import os
 
-        own = executor = _default_executor(os.cpu_count() or 1)
-    d = Data(s, store=store, executor=executor, progress=progress)
+        from relu_injectivity.workflow.scan import process_pool
+
+        own = d.executor = process_pool(os.cpu_count() or 1)
     paths = []
     try:
         for n in names:

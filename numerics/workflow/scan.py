@@ -1,7 +1,7 @@
 """alpha scans: e*(alpha) of one method over many alpha, on any ``concurrent.futures.Executor``, through the store.
 
-    >>> from numerics import scan
-    >>> s = scan("rs", [3, 4, 5, 6], store=False)
+    >>> import relu_injectivity as ri
+    >>> s = ri.scan("rs", [3, 4, 5, 6], store=False)
     >>> s.alphas, s.energies, s.errors
 
 The alphas (sorted, each once) are cut into ``blocks`` contiguous blocks.  One task computes the missing points of
@@ -12,20 +12,28 @@ boundaries depend only on the alphas and ``blocks``, never on the executor or on
 serial path, a process pool and a Dask cluster do the same arithmetic, and a resumed scan warm-starts each point
 from the same neighbour as an uninterrupted one would have.
 
-Each point is saved to the results store (numerics/store.py) by the task that computed it, as soon as it is
+Each point is saved to the results store (workflow/store.py) by the task that computed it, as soon as it is
 computed: a scan killed half-way leaves its finished points on disk and a rerun computes only the rest.  Executors:
-``None`` -> a local process pool (forkserver; no pool at all when at most one block has work), ``"serial"`` -> in
-this process, or any Executor, e.g. ``dask.distributed.Client(...).get_executor()`` (the store directory must
-then be reachable from the workers, or results are only saved by this process).
+``None`` -> a local process pool (``process_pool``; no pool at all when at most one block has work), ``"serial"``
+-> in this process, or any Executor, e.g. ``dask.distributed.Client(...).get_executor()`` (the store directory
+must then be reachable from the workers, or results are only saved by this process).
+
+The local pool needs no ``if __name__ == "__main__":`` guard in the calling script: its workers (forkserver or
+spawn) are started without the script's ``__main__`` (the tasks are functions of this package), so they never
+re-run the script.  Its workers ignore Ctrl-C; on Ctrl-C the scan stops them and raises ``ScanInterrupted``
+(a KeyboardInterrupt) saying how many points are stored.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import importlib
 import math
 import multiprocessing
 import numbers
 import os
+import signal
+import sys
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -33,6 +41,7 @@ from typing import Mapping
 import numpy as np
 
 from relu_injectivity.methods import registry as api
+from relu_injectivity.workflow import codec
 from relu_injectivity.workflow import store as store_mod
 from relu_injectivity.methods.registry import METHODS
 from relu_injectivity.machinery.results import ConvergenceError
@@ -87,6 +96,17 @@ class ScanResult:
         return out
 
 
+class ScanInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a scan: ``stored`` of the ``total`` requested points are in the store (a rerun computes
+    only the rest); ``message`` says so in one line."""
+
+    def __init__(self, stored: int, total: int, store_used: bool):
+        self.stored, self.total = stored, total
+        self.message = (f"interrupted; {stored} of {total} points stored (a rerun computes only the rest)"
+                        if store_used else f"interrupted; no results store, nothing kept ({total} points asked)")
+        super().__init__(self.message)
+
+
 class SerialExecutor(cf.Executor):
     """Runs each task at ``submit`` in the calling process (no pickling); KeyboardInterrupt propagates at once."""
 
@@ -118,7 +138,7 @@ def _run_block(module, items, init, params, warm, store, skip):
     """Compute the points of one block in order.  ``items``: (alpha, request, stored result or None).
     Returns [(alpha, result or None, failure message or None, computed, saved)].
 
-    Results travel in their store encoding (store.result_to_json): the result classes hold mapping proxies, which
+    Results travel in their store encoding (codec.result_to_json): the result classes hold mapping proxies, which
     do not pickle; the encoding is lossless."""
     fn = getattr(importlib.import_module(module), "energy")
     prev, out = _unwire(init), []
@@ -143,28 +163,77 @@ def _run_block(module, items, init, params, warm, store, skip):
 
 
 def _wire(r):
-    return None if r is None else store_mod.result_to_json(r)
+    return None if r is None else codec.result_to_json(r)
 
 
 def _unwire(d):
-    return None if d is None else store_mod.result_from_json(d)
+    return None if d is None else codec.result_from_json(d)
 
 
-def _default_executor(workers):
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+@contextlib.contextmanager
+def _without_main():
+    """Hide the calling script from ``multiprocessing`` while workers start: forkserver/spawn workers would
+    otherwise re-run a script that has no ``if __name__ == "__main__":`` guard (and die starting a pool of their
+    own).  Nothing of the script is needed in a worker: tasks are functions of this package."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessPool(cf.ProcessPoolExecutor):
+    """The local process pool of ``scan``: forkserver (spawn where there is none) workers started without the
+    caller's ``__main__``, ignoring Ctrl-C (the caller handles it, see ``stop``)."""
+
+    def __init__(self, max_workers=None):
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        super().__init__(max_workers=max_workers, mp_context=multiprocessing.get_context(method),
+                         initializer=_ignore_sigint)
+
+    def submit(self, fn, /, *args, **kwargs):
+        with _without_main():  # worker processes are started here (on demand, up to max_workers)
+            return super().submit(fn, *args, **kwargs)
+
+    def stop(self):
+        """Shut down now: cancel what has not started and terminate the workers (Ctrl-C must not wait for
+        running tasks; what they finished is already stored)."""
+        procs = list((getattr(self, "_processes", None) or {}).values())
+        self.shutdown(wait=False, cancel_futures=True)
+        for pr in procs:
+            if pr.is_alive():
+                pr.terminate()
+        for pr in procs:
+            pr.join(5)
+
+
+def process_pool(workers: int | None = None) -> ProcessPool:
+    """A local process pool for ``scan``/``figures`` (see ``ProcessPool``)."""
+    return ProcessPool(workers)
 
 
 def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None = None, on_error: str = "raise",
          progress: bool = False, **params) -> ScanResult:
     """e*(alpha) of ``method`` for every alpha in ``alphas`` (``params`` go to ``numerics.energy``).
 
-    executor: None (local process pool), "serial", or any concurrent.futures.Executor (not shut down here).
+    executor: None (local process pool, no ``__main__`` guard needed), "serial", or any
+    concurrent.futures.Executor (not shut down here).
     store: None (default store directory), False (none), a path or a ``numerics.store.Store``.
     blocks: number of contiguous alpha blocks (default: CPU count when warm-starting, else 4x that), see module doc.
     on_error: "raise" (default) or "skip" (solver failures recorded in ``ScanResult.failures``).
     progress: a tqdm bar over alpha points on stderr.
+    Ctrl-C raises ``ScanInterrupted`` (a KeyboardInterrupt) after stopping the workers; finished points are stored.
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
@@ -182,6 +251,8 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
         raise TypeError(f"executor must be None, 'serial' or a concurrent.futures.Executor, got {executor!r}")
     alist = _alphas(alphas)
     st = store_mod.as_store(store)
+    if st is not None:
+        st.check()  # before computing: a store that cannot take the results is refused in one line
     reqs = [store_mod.request("energy", method, a, params) for a in alist]  # also rejects unknown params
     warm = "init" in accepted
     cpus = os.cpu_count() or 1
@@ -213,14 +284,15 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
         bar = tqdm(total=len(alist), initial=from_store, desc=f"scan {method}", unit="alpha")
     own = None
     if executor is None:
-        executor = SerialExecutor() if len(tasks) <= 1 else _default_executor(min(cpus, len(tasks)))
+        executor = SerialExecutor() if len(tasks) <= 1 else process_pool(min(cpus, len(tasks)))
         own = executor
     elif executor == "serial":
         executor = SerialExecutor()
     try:
-        futures = {executor.submit(_run_block, module, items, init, params, warm, st, on_error == "skip"): n
-                   for items, init, n in tasks}
+        futures = {}
         try:
+            for items, init, n in tasks:
+                futures[executor.submit(_run_block, module, items, init, params, warm, st, on_error == "skip")] = n
             for fut in cf.as_completed(futures):
                 for a, r, fail, did, saved in fut.result():
                     if fail is not None:
@@ -232,6 +304,16 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
                     computed += did
                 if bar is not None:
                     bar.update(futures[fut])
+        except KeyboardInterrupt:
+            for f in futures:
+                f.cancel()
+            if isinstance(executor, ProcessPool):
+                executor.stop()
+            if bar is not None:
+                bar.close()
+                bar = None
+            stored = sum(st.has(r) for r in reqs) if st is not None else 0
+            raise ScanInterrupted(stored, len(reqs), st is not None) from None
         except BaseException:
             for f in futures:
                 f.cancel()
@@ -257,4 +339,4 @@ def grid(alpha_min, alpha_max, num: int) -> list[float]:
     return [lo] if n == 1 else np.linspace(lo, hi, n).tolist()
 
 
-__all__ = ["scan", "ScanResult", "SerialExecutor", "grid"]
+__all__ = ["scan", "ScanResult", "ScanInterrupted", "SerialExecutor", "ProcessPool", "process_pool", "grid"]

@@ -3,45 +3,44 @@
 One JSON file per result, ``<root>/v1/<kind>/<method>/<key>.json``, where ``key`` is the SHA-256 of the request:
 
     {kind, method, alpha, params (defaults filled in, numbers normalised), package version,
-     generated-kernel hash (EXPRESSIONS_SHA256 of every generated/*_numba.py), solver hash (source of the method's
-     numerics module and of the numerics modules it imports, see ``solver_files``)}
+     kernels hash (every byte of generated/*.py: expressions, printer output, SymPy and codegen versions in the
+     headers), solver hash (source of the method's module and of the package modules it imports)}
 
-so that a new version, a change of any generated equation or of the method's solver never serves a stale number.
-Parameters that only steer *how* a solution is found (``progress``, the warm start ``init``) are not part of the
-key: a stored result answers the request to the solver's tolerance, whatever start it came from.
+(see workflow/sources.py), so that a new version, any change of the generated code or of the method's solver never
+serves a stale number.  Parameters that only steer *how* a solution is found (``progress``, the warm start
+``init``) are not part of the key: a stored result answers the request to the solver's tolerance, whatever start
+it came from.  Values are written by workflow/codec.py (lossless).
 
 Writes are atomic (temporary file + ``os.replace``), so a scan killed half-way leaves only complete files and a
 rerun recomputes what is missing.  Every file repeats its request; loading checks it against the key and the file
 name, and anything that does not match (a corrupt, truncated, foreign or hand-edited file) is reported with
-``StoreWarning`` and treated as absent, never returned as a result.
+``StoreWarning`` and treated as absent, never returned as a result.  ``check()`` tells, before anything is
+computed, whether the root can take results (one ValueError line), and a store warns once, not per point, when
+saving fails.
 
 Root directory: the ``root`` argument > the ``INJECTIVITY_CACHE`` environment variable >
 ``platformdirs.user_cache_dir("relu-injectivity")``.
 """
 from __future__ import annotations
 
-import ast
-import dataclasses
 import hashlib
-import importlib
-import importlib.util
 import json
 import math
 import numbers
 import os
-import re
 import tempfile
 import time
 import warnings
-from functools import lru_cache
 from pathlib import Path
 
 import mpmath
 import numpy as np
 
 from relu_injectivity.methods import registry as api
-from relu_injectivity.methods.registry import METHODS
 from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
+from relu_injectivity.workflow.codec import decode, encode, result_from_json, result_to_json  # noqa: F401
+from relu_injectivity.workflow.sources import (kernels_hash, package_version, solver_files,  # noqa: F401
+                                               solver_hash)
 
 FORMAT = "relu-injectivity-result"
 FORMAT_VERSION = 1
@@ -50,186 +49,9 @@ KINDS = ("energy", "threshold")
 UNKEYED = frozenset({"progress", "init"})
 """Parameters that do not change the answer (beyond solver tolerance) and are left out of the key."""
 
-_SHA_LINE = re.compile(r'^EXPRESSIONS_SHA256 = "([0-9a-f]{64})"$', re.M)
-
 
 class StoreWarning(UserWarning):
     """A file in the results store could not be used (corrupt, foreign, or for another request); it is ignored."""
-
-
-def package_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-
-        return version("relu-injectivity")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
-
-
-def kernels_hash() -> str:
-    """Combined hash of the EXPRESSIONS_SHA256 lines of all generated/*_numba.py (read as text, nothing compiled)."""
-    spec = importlib.util.find_spec("relu_injectivity.generated")
-    files = sorted(f for d in spec.submodule_search_locations for f in Path(d).glob("*_numba.py"))
-    return _kernels_hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-
-
-@lru_cache(maxsize=8)
-def _kernels_hash(files: tuple) -> str:
-    parts = []
-    for f, *_ in files:
-        m = _SHA_LINE.search(Path(f).read_text())
-        parts.append(f"{Path(f).stem}:{m.group(1) if m else 'none'}")
-    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
-
-
-NOT_SOLVER = frozenset({"relu_injectivity", "relu_injectivity.methods.registry", "relu_injectivity.workflow.store", "relu_injectivity.workflow.scan",
-                        "relu_injectivity.workflow.figures", "relu_injectivity.interfaces.cli.main", "relu_injectivity.interfaces.cli.scan"})
-"""Modules that route or present results but never change a number: not followed by ``solver_files``."""
-
-_deps_cache: dict = {}
-
-
-def _spec(name):
-    try:
-        return importlib.util.find_spec(name)
-    except (ImportError, ValueError, AttributeError):  # not a module, or a module object put in sys.modules by hand
-        return None
-
-
-def _imported(path: Path, package: str, top: str) -> set:
-    """Names of the modules under the top-level package ``top`` that the source file imports (statically)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_bytes())):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            try:
-                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) \
-                    if node.level else node.module
-            except (ImportError, ValueError):
-                continue
-            names.add(base)
-            names.update(f"{base}.{a.name}" for a in node.names)
-    return {n for n in names if n.split(".")[0] == top}
-
-
-def solver_files(module: str) -> list[Path]:
-    """Source files of ``module`` and, transitively, of the modules of the same top-level package that it imports
-    (statically, anywhere in the file), except NOT_SOLVER: everything that can change the numbers of a method
-    besides generated/ (hashed separately) and third-party libraries (covered by the package version only)."""
-    top = module.split(".")[0]
-    files, seen, todo = set(), set(), [module]
-    while todo:
-        name = todo.pop()
-        if name in seen or name in NOT_SOLVER:
-            continue
-        seen.add(name)
-        spec = _spec(name)
-        if spec is None or not spec.origin or not os.path.exists(spec.origin) or not spec.origin.endswith(".py"):
-            continue
-        files.add(Path(spec.origin))
-        package = name if spec.submodule_search_locations else name.rpartition(".")[0]
-        todo += _imported(Path(spec.origin), package, top)
-    return sorted(files)
-
-
-def _stamp(files):
-    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-
-
-def solver_hash(method: str) -> str:
-    """SHA-256 of the sources ``solver_files`` finds for the method's module ("unknown" if it has no file)."""
-    module = METHODS[method].module
-    hit = _deps_cache.get(module)
-    try:
-        if hit is not None and _stamp(hit[0]) == hit[1]:
-            return hit[2]
-    except OSError:
-        pass
-    files = solver_files(module)
-    if not files:
-        return "unknown"
-    h = hashlib.sha256()
-    for f in files:
-        h.update(str(f.name).encode() + b"\0" + f.read_bytes() + b"\0")
-    _deps_cache[module] = (files, _stamp(files), h.hexdigest())
-    return h.hexdigest()
-
-
-# ---- values <-> JSON (lossless for the types results carry) -------------------------------------------------
-
-def encode(x):
-    """JSON form of a result value: mpf exactly (mantissa, exponent; decimal for reading), floats incl. inf/nan,
-    tuples, numpy arrays and scalars, nested mappings.  ``decode`` inverts it."""
-    if isinstance(x, mpmath.mpf):
-        sign, man, exp, bc = x._mpf_
-        if not man and (exp or bc):  # inf, -inf, nan
-            return {"__mpf__": str(x)}
-        digits = max(15, int(bc * 0.30103) + 2)
-        return {"__mpf__": mpmath.nstr(x, digits), "man": -int(man) if sign else int(man), "exp": int(exp),
-                "bits": int(bc)}
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (numbers.Integral, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else {"__float__": repr(x)}
-    if isinstance(x, str) or x is None:
-        return x
-    if isinstance(x, np.ndarray):
-        return {"__ndarray__": [encode(v) for v in x.ravel().tolist()], "shape": list(x.shape),
-                "dtype": str(x.dtype)}
-    if isinstance(x, tuple):
-        return {"__tuple__": [encode(v) for v in x]}
-    if isinstance(x, list):
-        return [encode(v) for v in x]
-    if hasattr(x, "items"):
-        out = {}
-        for k, v in x.items():
-            if not isinstance(k, str) or k.startswith("__"):
-                raise TypeError(f"cannot store mapping key {k!r} (keys must be strings not starting with '__')")
-            out[k] = encode(v)
-        return out
-    raise TypeError(f"cannot store a value of type {type(x).__name__}: {x!r}")
-
-
-def decode(x):
-    if isinstance(x, list):
-        return [decode(v) for v in x]
-    if not isinstance(x, dict):
-        return x
-    if "__mpf__" in x:
-        if "man" not in x:
-            return mpmath.mpf(x["__mpf__"])
-        man, exp, bits = int(x["man"]), int(x["exp"]), int(x["bits"])
-        with mpmath.workprec(max(bits, 53)):
-            return mpmath.mpf((man, exp))
-    if "__float__" in x:
-        return float(x["__float__"])
-    if "__tuple__" in x:
-        return tuple(decode(v) for v in x["__tuple__"])
-    if "__ndarray__" in x:
-        return np.array([decode(v) for v in x["__ndarray__"]], dtype=x["dtype"]).reshape(x["shape"])
-    return {k: decode(v) for k, v in x.items()}
-
-
-_TYPES = {"EnergyResult": EnergyResult, "ThresholdResult": ThresholdResult}
-_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _TYPES.items()}
-
-
-def result_to_json(r) -> dict:
-    name = type(r).__name__
-    if name not in _FIELDS:
-        raise TypeError(f"cannot store a {name}; allowed: EnergyResult, ThresholdResult")
-    return {"type": name, **{f: encode(getattr(r, f)) for f in _FIELDS[name]}}
-
-
-def result_from_json(d: dict):
-    name = d["type"]
-    if name not in _FIELDS or set(d) != {"type", *_FIELDS[name]}:
-        raise ValueError(f"not a stored result: type {name!r} with fields {sorted(d)}")
-    return _TYPES[name](**{f: decode(d[f]) for f in _FIELDS[name]})
 
 
 # ---- keys -------------------------------------------------------------------------------------------------
@@ -299,10 +121,38 @@ class Store:
     compute on a miss and save."""
 
     def __init__(self, root=None):
+        self.from_env = root is None and bool(os.environ.get(ENV))
         self.root = Path(root).expanduser() if root is not None else default_root()
+        self._checked = False
+        self._save_failed = 0
 
     def __repr__(self):
         return f"Store({str(self.root)!r})"
+
+    def check(self) -> "Store":
+        """Make sure the root is a directory that accepts files (created if missing); ValueError in one line
+        otherwise.  Called before a scan or the figures compute anything."""
+        if self._checked:
+            return self
+        where = f"results store {self.root}" + (f" (from ${ENV})" if self.from_env else "")
+        fix = f"point ${ENV} or --cache-dir at a directory, or use --no-cache (store=False)"
+        if self.root.exists() and not self.root.is_dir():
+            raise ValueError(f"{where} is not a directory; {fix}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            raise ValueError(f"{where} cannot be used ({exc.strerror or exc}); {fix}") from None
+        self._checked = True
+        return self
+
+    def has(self, req: dict) -> bool:
+        """Whether a file for ``req`` exists (not read; ``get`` checks it)."""
+        try:
+            return self.path(req).is_file()
+        except OSError:
+            return False
 
     def path(self, req: dict, key: str | None = None) -> Path:
         return self.root / f"v{FORMAT_VERSION}" / req["kind"] / req["method"] / f"{key or key_of(req)}.json"
@@ -397,12 +247,14 @@ class Store:
 
     def save(self, req: dict, result):
         """``put``, but a result that cannot be stored (an unsupported value in its diagnostics, a read-only
-        directory) is only warned about: the computation is never lost for the store's sake."""
+        directory) is only warned about (once per store): the computation is never lost for the store's sake."""
         try:
             return self.put(req, result)
         except (TypeError, OSError) as exc:
-            warnings.warn(f"results store: not saving {req['kind']} of {req['method']!r}: {exc}", StoreWarning,
-                          stacklevel=3)
+            self._save_failed += 1
+            if self._save_failed == 1:  # once per store, not once per point
+                warnings.warn(f"results store: not saving {req['kind']} of {req['method']!r}: {exc} (further "
+                              "failures of this store are not reported)", StoreWarning, stacklevel=3)
             return None
 
 

@@ -1,146 +1,230 @@
 """The `injectivity` command.
 
     injectivity threshold METHOD [--digits D] [--json] [--PARAM VALUE ...]
-    injectivity energy METHOD --alpha A [--json] [--PARAM VALUE ...]
-    injectivity generate [--check]
+    injectivity energy METHOD --alpha A [--digits D] [--json] [--PARAM VALUE ...]
+    injectivity generate [--check] [--out DIR]
     injectivity all [--json]
+    (+ the sub-commands of the modules in EXTENSIONS: scan, figures, euler-q, euler-rate, ...)
 
-Method parameters are passed as ``--name value`` (dashes become underscores); the method's signature decides
-what is allowed.  Bad input: one line on stderr, exit status 2.  A solver that does not converge: exit 1.
+Method parameters are passed as ``--name value`` (dashes become underscores), typed by the method's defaults;
+``injectivity threshold --help`` lists them.  Results print as ``value ± error (how, in a few words)``; ``--json``
+carries the full explanation of the error bar.  Bad input: one line on stderr, exit status 2; Ctrl-C: one line,
+exit 130; a solver that does not converge: one line, exit 1.
 """
 from __future__ import annotations
 
-import argparse
-import json
+import importlib
 import sys
 import time
+import warnings
 
-from relu_injectivity.methods import registry as api
-from relu_injectivity.interfaces.cli import euler as cli_euler
-from relu_injectivity.interfaces.cli import scan as cli_scan
-from relu_injectivity.methods.registry import METHODS
-from relu_injectivity.machinery.results import ConvergenceError
+from relu_injectivity.interfaces.cli import args as cli_args
+from relu_injectivity.interfaces.cli.args import UsageError
 
-
-class UsageError(ValueError):
-    pass
-
-
-def _value(text: str):
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    return text
+EXTENSIONS = [
+    "relu_injectivity.interfaces.cli.scan",
+    "relu_injectivity.interfaces.cli.euler",
+    "relu_injectivity.interfaces.cli.ladder",
+]
+"""Modules adding sub-commands (one line each): ``COMMANDS`` (their names), ``add_parser(sub)`` and
+``run(args, extra) -> int`` (exit status).  They take shared helpers from ``interfaces/cli/args.py``."""
 
 
-def _extra_params(tokens: list[str]) -> dict:
-    params, i = {}, 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if not tok.startswith("--") or len(tok) <= 2:
-            raise UsageError(f"unexpected argument {tok!r}; method parameters are given as --name value")
-        name = tok[2:].replace("-", "_")
-        if "=" in name:
-            name, val = name.split("=", 1)
-            i += 1
-        else:
-            if i + 1 >= len(tokens):
-                raise UsageError(f"parameter {tok} needs a value")
-            val = tokens[i + 1]
-            i += 2
-        params[name] = _value(val)
-    return params
+def _extensions():
+    return [importlib.import_module(name) for name in EXTENSIONS]
+
+
+def _how(method: str, kind: str) -> str | None:
+    from relu_injectivity.methods.registry import METHODS
+
+    m = METHODS.get(method)
+    return None if m is None else m.how.get(kind)
 
 
 def _with_progress(method, kind, params):
-    if "progress" in api.parameters(method, kind) and "progress" not in params:
+    from relu_injectivity.methods import registry
+
+    if "progress" in registry.parameters(method, kind) and "progress" not in params:
         params["progress"] = sys.stderr.isatty()
     return params
 
 
+def _method_help(kind):
+    def epilog():
+        from relu_injectivity.interfaces.cli.methods_help import parameter_table
+
+        return parameter_table(kind)
+    return epilog
+
+
 def _parser():
-    ap = argparse.ArgumentParser(prog="injectivity", description="Injectivity thresholds of random ReLU layers.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("threshold", help="threshold alpha_inj of one method")
-    t.add_argument("method", help=f"one of: {', '.join(METHODS)}")
-    t.add_argument("--digits", type=int, default=None, help="mpmath precision (decimal digits); default double")
-    t.add_argument("--json", action="store_true", help="print one JSON object")
-    e = sub.add_parser("energy", help="ground-state energy e*(alpha) of one method")
-    e.add_argument("method", help=f"one of: {', '.join(METHODS)}")
-    e.add_argument("--alpha", type=float, required=True, help="alpha = m/n")
-    e.add_argument("--digits", type=int, default=None, help="mpmath precision (decimal digits); default double")
-    e.add_argument("--json", action="store_true", help="print one JSON object")
-    g = sub.add_parser("generate", help="regenerate generated/ from derive/ (same as python -m derive)")
+    ap = cli_args.Parser(prog="injectivity",
+                         description="Injectivity thresholds of random ReLU layers: every method with its error bar.",
+                         epilog="injectivity COMMAND --help tells more.  The main job: injectivity all")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    t = cli_args.subparser(sub, "threshold", epilog=_method_help("threshold"),
+                           help="threshold alpha_inj of one method",
+                           usage="injectivity threshold METHOD [--digits D] [--json] [--PARAM VALUE ...]")
+    t.add_argument("method", metavar="METHOD", help="a method name (listed below)")
+    _digits_json(t)
+    e = cli_args.subparser(sub, "energy", epilog=_method_help("energy"),
+                           help="ground-state energy e*(alpha) of one method",
+                           usage="injectivity energy METHOD --alpha A [--digits D] [--json] [--PARAM VALUE ...]")
+    e.add_argument("method", metavar="METHOD", help="a method name with an energy (listed below)")
+    e.add_argument("--alpha", type=cli_args.finite_float("--alpha"), required=True, action=cli_args.Once,
+                   help="alpha = m/n")
+    _digits_json(e)
+    g = cli_args.subparser(sub, "generate", help="regenerate generated/ from derive/ (same as python -m derive)")
     g.add_argument("--check", action="store_true", help="fail if generated/ is stale")
-    g.add_argument("--out", default=None, help="write the generated files into this directory (required when installed)")
-    a = sub.add_parser("all", help="the main job: every implemented threshold with its error bar (CPU)")
-    a.add_argument("--json", action="store_true", help="print one JSON object (a list of thresholds)")
+    g.add_argument("--out", default=None, action=cli_args.Once,
+                   help="write the generated files into this directory (required when installed)")
+    a = cli_args.subparser(sub, "all", help="the main job: every threshold with its error bar (CPU)")
+    a.add_argument("--json", action="store_true", help="print one JSON list of thresholds at the end")
     return ap, sub
 
 
-EXTENSIONS = [cli_scan, cli_euler]
-"""Modules adding sub-commands: each has ``add_parser(sub)`` and ``run(args, extra) -> int``."""
+def _digits_json(p):
+    p.add_argument("--digits", type=cli_args.integer("--digits"), default=None, action=cli_args.Once,
+                   help="mpmath precision in decimal digits (range per method below); default: double precision")
+    p.add_argument("--json", action="store_true", help="print one JSON object (full diagnostics)")
 
 
 def run_all(as_json: bool) -> int:
-    rows = []
+    """Every threshold of the main job, one row printed as soon as it is computed; a failing method gets one line
+    in its row, the others still run, and the exit status is 1."""
+    from relu_injectivity.methods import registry
+    from relu_injectivity.methods.registry import METHODS
+
+    rows, failed = [], 0
+    if not as_json:
+        _out(f"{'method':<16} {'alpha_inj ± error (how the error bar was obtained)':<60} {'time':>7}  what it is")
     for name, m in METHODS.items():
         if m.all_params is None:
             continue
         t0 = time.perf_counter()
-        r = api.threshold(name, **m.all_params)
-        rows.append((name, m, r, time.perf_counter() - t0))
+        try:
+            r = registry.threshold(name, **m.all_params)
+        except Exception as exc:  # one failing method must not hide the others
+            dt = time.perf_counter() - t0
+            failed += 1
+            why = _one_line(f"{type(exc).__name__}: {exc}", 110)
+            rows.append({"method": name, "failure": why, "time_s": round(dt, 3)})
+            if not as_json:
+                _out(f"{name:<16} FAILED: {why}  ({dt:.2f}s)")
+            continue
+        dt = time.perf_counter() - t0
+        rows.append({**r.to_dict(), "time_s": round(dt, 3)})
+        if not as_json:
+            extra = ", ".join(f"{k}={v}" for k, v in m.all_params.items())
+            text = r.short(_how(name, "threshold"))
+            _out(f"{name:<16} {text:<60} {dt:6.2f}s  {m.description}" + (f" [{extra}]" if extra else ""))
     if as_json:
-        print(json.dumps([r.to_dict() for _, _, r, _ in rows]))
-        return 0
-    print(f"{'method':<16} {'alpha_inj':<22} {'error':>9} {'time':>8}  description")
-    for name, m, r, dt in sorted(rows, key=lambda x: float(x[2].alpha)):
-        extra = ", ".join(f"{k}={v}" for k, v in m.all_params.items())
-        print(f"{name:<16} {r.alpha_str:<22} {r.error:9.1e} {dt:7.2f}s  {m.description}" + (f" [{extra}]" if extra else ""))
+        cli_args.emit_json(rows)
+    else:
+        print("(full explanation of each error bar: injectivity all --json, docs/errors.md)", file=sys.stderr)
+    if failed:
+        print(f"injectivity: {failed} method(s) failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _out(line):
+    print(line, flush=True)
+
+
+def _one_line(text, limit=200):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _method_command(args, extra) -> int:
+    from relu_injectivity.methods import registry
+
+    kind = args.command
+    defaults = registry.parameters(args.method, kind)  # unknown method / no such kind: ValueError
+    params = cli_args.method_params(extra, defaults)
+    if args.digits is not None:
+        if "digits" in params:
+            raise UsageError("--digits given twice; give it once")
+        params["digits"] = args.digits
+    params = _with_progress(args.method, kind, params)
+    if kind == "threshold":
+        r = registry.threshold(args.method, **params)
+        line = f"{r.method}: alpha = {r.short(_how(r.method, kind))}"
+    else:
+        r = registry.energy(args.method, args.alpha, **params)
+        line = f"{r.method}: e*({r.alpha}) = {r.short(_how(r.method, kind))}"
+    if args.json:
+        cli_args.emit_json(r.to_dict())
+    else:
+        print(line)
     return 0
 
 
-def main(argv=None) -> int:
+def _dispatch(argv) -> int:
     ap, sub = _parser()
-    for ext in EXTENSIONS:
+    exts = _extensions()
+    for ext in exts:
         ext.add_parser(sub)
     args, extra = ap.parse_known_args(argv)
-    try:
-        if args.command == "generate":
-            if extra:
-                raise UsageError(f"unexpected arguments {extra}")
-            from relu_injectivity.derive.__main__ import main as derive_main
+    if args.command == "generate":
+        cli_args.no_extra(extra)
+        from relu_injectivity.derive.__main__ import main as derive_main
 
-            return derive_main((["--check"] if args.check else []) + (["--out", args.out] if args.out else []))
-        if args.command == "all":
-            if extra:
-                raise UsageError(f"unexpected arguments {extra}")
-            return run_all(args.json)
-        if args.command in ("threshold", "energy"):
-            params = _extra_params(extra)
-            if args.digits is not None:
-                params["digits"] = args.digits
-            if args.command == "threshold":
-                r = api.threshold(args.method, **_with_progress(args.method, "threshold", params))
-            else:
-                r = api.energy(args.method, args.alpha, **_with_progress(args.method, "energy", params))
-            print(json.dumps(r.to_dict()) if args.json else str(r))
+        return derive_main((["--check"] if args.check else []) + (["--out", args.out] if args.out else []))
+    if args.command == "all":
+        cli_args.no_extra(extra)
+        return run_all(args.json)
+    if args.command in ("threshold", "energy"):
+        return _method_command(args, extra)
+    for ext in exts:
+        if args.command in getattr(ext, "COMMANDS", ()):
+            return ext.run(args, extra)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def main(argv=None) -> int:
+    """Run the command; returns the exit status (also for argparse's own exits)."""
+    from relu_injectivity.machinery.results import ConvergenceError
+
+    with warnings.catch_warnings():
+        warnings.showwarning = cli_args.warn_one_line
+        try:
+            return _dispatch(argv)
+        except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        except KeyboardInterrupt as exc:
+            _err(str(getattr(exc, "message", "") or "interrupted"))
+            return 130
+        except (ValueError, TypeError) as exc:
+            _err(f"error: {exc}")
+            return 2
+        except MemoryError as exc:
+            _err(f"error: out of memory{': ' + str(exc) if str(exc) else ''}; take a smaller problem")
+            return 2
+        except ConvergenceError as exc:
+            _err(f"solver did not converge: {exc}")
+            return 1
+        except BrokenPipeError:  # e.g. `injectivity all | head -3`
+            try:
+                sys.stdout = open("/dev/null", "w")
+            except OSError:
+                pass
             return 0
-        for ext in EXTENSIONS:
-            if args.command in getattr(ext, "COMMANDS", ()):
-                return ext.run(args, extra)
-        raise UsageError(f"unknown command {args.command!r}")
-    except (ValueError, TypeError) as exc:
-        print(f"injectivity: error: {exc}", file=sys.stderr)
-        return 2
-    except ConvergenceError as exc:
-        print(f"injectivity: solver did not converge: {exc}", file=sys.stderr)
-        return 1
+        except OSError as exc:
+            _err(f"error: {exc}")
+            return 1
+        except Exception as exc:
+            import concurrent.futures.process as cfp
+
+            if isinstance(exc, cfp.BrokenProcessPool):
+                _err("error: a worker process died (out of memory or killed?); what it finished is stored, "
+                     "a rerun computes only the rest")
+                return 1
+            raise
+
+
+def _err(text):
+    print(f"injectivity: {_one_line(text, 400)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
