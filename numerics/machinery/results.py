@@ -45,10 +45,15 @@ def brief(error_method: str, limit: int = 40) -> str:
     return text
 
 
+def plus_minus(value: str, error) -> str:
+    """``value ± error`` (``± ?`` when the error bar is not a finite number)."""
+    err = float(error)
+    return f"{value} ± {err:.1e}" if math.isfinite(err) else f"{value} ± ? (error bar not finite)"
+
+
 def short(value: str, error, how: str) -> str:
     """``value ± error (how)``: the one-line human form of a result."""
-    err = float(error)
-    return f"{value} ± {err:.1e} ({how})" if math.isfinite(err) else f"{value} ± ? ({how}; error bar not finite)"
+    return f"{plus_minus(value, error)} ({how})"
 
 
 def number_str(x, digits: int | None) -> str:
