@@ -10,7 +10,7 @@ The ground-state energy is the supremum of the zero-temperature functional over 
 included, so e_1 <= e_2 <= ... <= e_FRSB and alpha_1 >= alpha_2 >= ... >= alpha_FRSB.  The reported energy is
 the functional at the optimum; there estar = functional (dilation identity, docs/theory.md §4.6), and
 |estar - functional| is reported as a check.  r = 1 is 1-RSB.  The inner problem (q, chi at fixed breakpoints)
-is numerics/methods/frsb; the outer loop is numerics/methods/rsb/rung.py.
+is numerics/methods/frsb; the outer loop is numerics/methods/rsb/rung.py, the ladder numerics/methods/rsb/rungs.py.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
-from relu_injectivity.methods.rsb import ladder as _ladder
+from relu_injectivity.methods.rsb import rungs as _ladder
 from relu_injectivity.methods.rsb import rung as _rung
 from relu_injectivity.methods.rsb.extrapolate import extrapolate
 

@@ -44,6 +44,10 @@ MIN_GAP = 1e-3
 shortened)."""
 GAIN_TOL = 1e-14
 """The optimiser stops when the predicted gain (1/2) g^T (-H)^{-1} g is below this (energy units)."""
+MAX_ITER = 3000
+"""Iterations of the fixed point at given breakpoints (frsb.energy's max_iter)."""
+CANDIDATE_ITER = 400
+"""... and for a candidate insertion (a candidate that needs more is dropped)."""
 ROUNDOFF = 1e-12
 """Floor of the functional's error (round-off through the recursion; frsb.ROUNDOFF)."""
 
@@ -84,9 +88,10 @@ class Evaluator:
         self.tol, self.backend, self.gradient = float(tol), backend, gradient
         self.calls, self.time_s, self.limited = 0, 0.0, None
 
-    def _solve(self, alpha, x, init):
+    def _solve(self, alpha, x, init, max_iter=None):
         t0 = time.perf_counter()
         tol = self.tol
+        self.max_iter = max_iter or MAX_ITER
         try:
             r = self._call(alpha, x, init, tol)
         except ValueError as exc:
@@ -103,11 +108,12 @@ class Evaluator:
     def _call(self, alpha, x, init, tol):
         try:
             return frsb.energy(alpha, k=len(x), breakpoints=list(map(float, x)), tol=tol, init=init,
-                               backend=self.backend)
+                               backend=self.backend, max_iter=self.max_iter)
         except ConvergenceError:
-            if init is None:
+            if init is None or self.max_iter < MAX_ITER:
                 raise
-            return frsb.energy(alpha, k=len(x), breakpoints=list(map(float, x)), tol=tol, backend=self.backend)
+            return frsb.energy(alpha, k=len(x), breakpoints=list(map(float, x)), tol=tol, backend=self.backend,
+                               max_iter=self.max_iter)
 
     @staticmethod
     def _floor(x):
@@ -115,8 +121,8 @@ class Evaluator:
 
         return 1.05 * getattr(frsb, "NOISE_MULTIPLE", 10.0) * recursion.noise_floor(np.asarray(x, float))
 
-    def value(self, alpha, x, init=None):
-        r, tol = self._solve(alpha, x, init)
+    def value(self, alpha, x, init=None, max_iter=None):
+        r, tol = self._solve(alpha, x, init, max_iter)
         return r, float(r.diagnostics["functional"]), tol
 
     def __call__(self, alpha, x, init=None) -> Point:
@@ -251,31 +257,17 @@ def maximise(ev: Evaluator, alpha, x0, *, init=None, H=None, gain_tol=GAIN_TOL, 
 
 # ------------------------------------------------------------------------------------- insertion (warm start)
 
-def _interp_q(x_old, q_old, x_new):
-    """Initial q for new breakpoints: log(1 - q_i) interpolated linearly in x_i (extrapolated at the ends) from
-    the old step function (q_i on (x_{i-1}, x_i]), made strictly increasing."""
-    y = np.log(np.maximum(1.0 - np.asarray(q_old[:-1], float), 1e-12))
-    xo = np.asarray(x_old, float)
-    if len(xo) == 1:
-        slope = -1.0 / xo[0]
-        yn = y[0] + slope * (np.asarray(x_new) - xo[0])
-    else:
-        yn = np.interp(x_new, xo, y)
-        lo, hi = np.asarray(x_new) < xo[0], np.asarray(x_new) > xo[-1]
-        s0 = (y[1] - y[0]) / (xo[1] - xo[0])
-        s1 = (y[-1] - y[-2]) / (xo[-1] - xo[-2])
-        yn = np.where(lo, y[0] + s0 * (np.asarray(x_new) - xo[0]), yn)
-        yn = np.where(hi, y[-1] + s1 * (np.asarray(x_new) - xo[-1]), yn)
-    q = 1.0 - np.exp(yn)
-    q = np.clip(q, 1e-3, 1 - 1e-6)
-    for i in range(1, len(q)):
-        q[i] = max(q[i], q[i - 1] + 1e-6 * (1 - q[i - 1]))
-    return list(map(float, q)) + [1.0]
+def _split_q(q, j):
+    """Initial q after inserting a breakpoint at position j: the interval (x_{j-1}, x_j] (q_j; q = 1 above the
+    last breakpoint) is split, its lower part at the midpoint of q_{j-1} and q_j (q_{-1} = 0)."""
+    q = [float(v) for v in q]
+    below = q[j - 1] if j > 0 else 0.0
+    return q[:j] + [0.5 * (below + q[j])] + q[j:]
 
 
 def insertions(x, q):
     """Candidate breakpoints for rung r + 1 from the optimum of rung r: a new breakpoint below the first, between
-    each pair (geometric mean) or above the last (continuing the last ratio), each with an interpolated q."""
+    each pair (geometric mean) or above the last (continuing the last ratio), each with a split level of q."""
     x = np.asarray(x, float)
     ratio = max(x[-1] / x[-2], 1.3) if len(x) > 1 else 1.5
     first = max(x[1] / x[0], 1.3) if len(x) > 1 else 1.5
@@ -283,7 +275,7 @@ def insertions(x, q):
     out = []
     for j, xn in enumerate(new):
         xs = np.sort(np.append(x, xn))
-        out.append((j, xs, {"q": _interp_q(x, q, xs), "chi": None}))
+        out.append((j, xs, {"q": _split_q(q, j), "chi": None}))
     return out
 
 
@@ -295,7 +287,7 @@ def next_rung_start(ev: Evaluator, alpha, opt: Optimum):
     for j, xs, init in insertions(opt.x, d["q"]):
         init["chi"] = d["chi"]
         try:
-            r, e, _ = ev.value(alpha, xs, init)
+            r, e, _ = ev.value(alpha, xs, init, max_iter=CANDIDATE_ITER)
         except ConvergenceError as exc:
             cands.append({"position": j, "x": list(map(float, xs)), "failed": str(exc)[:120]})
             continue
