@@ -1,0 +1,71 @@
+"""Figure ``ladder``: the r-RSB ladder with optimised breakpoints (docs/ladder.md, docs/theory.md §4.11).
+
+Left: alpha_r against r^-p (p the exponent of the central fit of the limit), with the fitted curve and the limit
+r -> infinity with its error bar.  Right: the optimised step functions q(x) of the rungs r = 1..R at their
+thresholds (q(x) = q_i on (x_{i-1}, x_i], q = 1 beyond the last breakpoint), approaching a continuous Parisi
+order parameter.  Computed directly (not through the store): ``figure_ladder(d)`` takes the figures' Data
+object and uses ``getattr(d.s, 'ladder_steps', LADDER_STEPS)`` rungs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LADDER_STEPS = 6
+
+
+def _steps(q, x, xright):
+    edges = [0.0, *map(float, x)]
+    xs, ys = [], []
+    for i, qi in enumerate(map(float, q[:len(x)])):
+        xs += [edges[i], edges[i + 1]]
+        ys += [qi, qi]
+    return np.array(xs + [edges[-1], xright]), np.array(ys + [1.0, 1.0])
+
+
+def plot_ladder(lad, fig=None):
+    """Draw a Ladder (methods.rsb.ladder(...), kind 'threshold') into a new two-panel figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from relu_injectivity.methods.rsb import extrapolate as ex
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    r = np.array([row["r"] for row in lad.rows], float)
+    v = lad.values
+    err = np.array([row["error"] for row in lad.rows])
+    lim = lad.limit
+    p = lim.central.params[2] if lim is not None and lim.central.model.startswith("power") else 3.0
+    a1.errorbar(r ** -p, v, yerr=err, fmt="o", color="C0", capsize=3, label=r"$\alpha_r$ (optimised breakpoints)")
+    if lim is not None:
+        f, _ = ex.MODELS[lim.central.model]
+        rr = np.linspace(1.0, 200.0, 400)
+        a1.plot(rr ** -p, f(rr, *lim.central.params), color="C2", lw=1,
+                label=f"fit '{lim.central.model}', p = {p:.2f}")
+        a1.errorbar([0.0], [lim.limit], yerr=[lim.error], fmt="*", ms=11, color="C2", capsize=3,
+                    label=f"$r \\to \\infty$: {lim.limit:.6f} $\\pm$ {lim.error:.1e}")
+    a1.set_xlabel(f"$r^{{-{p:.2f}}}$")
+    a1.set_ylabel(r"threshold $\alpha_r$")
+    a1.set_title("r-RSB ladder and its limit")
+    a1.grid(alpha=0.3)
+    a1.legend(fontsize=8)
+    xright = 1.15 * max(max(row["breakpoints"]) for row in lad.rows)
+    cmap = plt.get_cmap("viridis")
+    for i, row in enumerate(lad.rows):
+        xs, ys = _steps(row["q"], row["breakpoints"], xright)
+        a2.plot(xs, ys, color=cmap(0.1 + 0.8 * i / max(1, len(lad.rows) - 1)), lw=1.4, label=f"r = {row['r']}")
+    a2.set_xlabel(r"Parisi parameter $x = \beta m$ (zero temperature)")
+    a2.set_ylabel(r"overlap $q(x)$")
+    a2.set_title("optimised q(x) at the rung thresholds")
+    a2.grid(alpha=0.3)
+    a2.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def figure_ladder(d):
+    """The figures' entry point (numerics/workflow/figures.py FIGURES['ladder'])."""
+    from relu_injectivity.methods import rsb
+
+    lad = rsb.ladder(getattr(d.s, "ladder_steps", LADDER_STEPS))
+    return plot_ladder(lad)
