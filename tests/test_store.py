@@ -4,6 +4,7 @@ import functools
 import json
 import math
 import shutil
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -225,4 +226,40 @@ def test_solver_hash_follows_the_imports_of_the_solver(tmp_path, monkeypatch):
     assert len({h0, h1, store_mod.solver_hash("fake-pkg"), store_mod.solver_hash("rs")}) == 4
     rs_files = {f.name for f in store_mod.solver_files("relu_injectivity.methods.rs")}
     assert {"rs.py", "kernels.py", "quadrature.py", "roots.py"} <= rs_files
-    assert not rs_files & {"scan.py", "store.py", "cli.py", "figures.py"}
+    assert not rs_files & {"scan.py", "store.py", "codec.py", "sources.py", "main.py", "figures.py"}
+
+
+def test_kernel_hash_covers_the_full_generated_text(tmp_path):
+    """A printer or codegen change (same expressions, other code or header) must change the key."""
+    from relu_injectivity.workflow import sources
+
+    f = tmp_path / "x_numba.py"
+    g = tmp_path / "x_mpmath.py"
+    f.write_text('# codegen 1, SymPy 1.13\nEXPRESSIONS_SHA256 = "' + "a" * 64 + '"\ndef k(x):\n    return x\n')
+    g.write_text("def k(x):\n    return x\n")
+    h0 = sources._kernels_hash(sources._stamp([f, g]))
+    f.write_text(f.read_text().replace("SymPy 1.13", "SymPy 1.14"))  # header only
+    h1 = sources._kernels_hash(sources._stamp([f, g]))
+    g.write_text("def k(x):\n    return 1.0 * x\n")                   # another target's printer
+    h2 = sources._kernels_hash(sources._stamp([f, g]))
+    assert len({h0, h1, h2}) == 3
+    import relu_injectivity.generated as gen
+
+    installed = {p.name for d in gen.__path__ for p in Path(d).glob("*.py")}
+    assert any(n.endswith("_mpmath.py") for n in installed) and any(n.endswith("_cupy.py") for n in installed)
+
+
+def test_store_check_and_one_warning_per_store(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("")
+    with pytest.raises(ValueError, match="is not a directory"):
+        Store(f).check()
+    st = Store(tmp_path / "ok").check()
+    assert st.root.is_dir()
+    bad = Store(tmp_path / "ok")
+    bad.root = f / "sub"  # cannot be created: every save fails
+    r = ri.energy("rs", 6.0)
+    with pytest.warns(StoreWarning) as rec:
+        for a in (6.0, 6.5, 7.0):
+            assert bad.save(store_mod.request("energy", "rs", a, {}), r) is None
+    assert len(rec) == 1
