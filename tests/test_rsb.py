@@ -6,7 +6,7 @@ import pytest
 
 import relu_injectivity as ri
 from relu_injectivity.methods import rsb
-from relu_injectivity.methods.rsb import extrapolate as ex
+from relu_injectivity.methods.rsb import limit as ex
 from relu_injectivity.methods.rsb import rung
 
 
@@ -17,7 +17,7 @@ def t1():
 
 @pytest.fixture(scope="module")
 def energies6():
-    return rsb.ladder(3, alpha=6.0, extrapolation=False)
+    return rsb.ladder(3, alpha=6.0, extrapolation=False, solver_tol=1e-9)   # FFT throughout (docs/ladder.md)
 
 
 def test_one_step_is_one_rsb(t1):
@@ -40,14 +40,14 @@ def test_energy_ladder_monotone_and_stationary(energies6):
     assert np.all(np.diff(e) > 0)                             # e_1 < e_2 < e_3 (supremum over more parameters)
     assert e[0] == pytest.approx(ri.energy("one-rsb", 6.0).energy, abs=1e-9)
     for row in energies6.rows:
-        assert abs(row["estar_minus_functional"]) <= 1e-9      # dilation identity at the optimum
-        assert row["gain"] <= 1e-13
+        assert abs(row["estar_minus_functional"]) <= 1e-8      # dilation identity at the optimum (solver_tol 1e-9)
+        assert row["gain"] <= 1e-12
     assert energies6.rows[2]["breakpoints"] == pytest.approx([2.665, 4.068, 7.711], rel=2e-3)
 
 
 def test_optimum_is_stationary_under_the_envelope_gradient(energies6):
     opt_row = energies6.rows[1]
-    ev = rung.Evaluator(tol=1e-10)
+    ev = rung.Evaluator(tol=1e-9)
     p = ev(6.0, opt_row["breakpoints"], {"q": opt_row["q"], "chi": opt_row["chi"]})
     assert p.gradient_source == "envelope"
     assert np.max(np.abs(p.grad_x)) < 1e-6

@@ -29,7 +29,7 @@ def plot_ladder(lad, fig=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from relu_injectivity.methods.rsb import extrapolate as ex
+    from relu_injectivity.methods.rsb import limit as ex
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
     r = np.array([row["r"] for row in lad.rows], float)

@@ -23,7 +23,7 @@ from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
 from relu_injectivity.methods.rsb import rungs as _ladder
 from relu_injectivity.methods.rsb import rung as _rung
-from relu_injectivity.methods.rsb.extrapolate import extrapolate
+from relu_injectivity.methods.rsb.limit import extrapolate
 
 METHOD = "rsb"
 GRADIENTS = ("auto", "envelope", "differences")
