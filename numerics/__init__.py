@@ -14,5 +14,13 @@ from relu_injectivity.methods.registry import METHODS, energy, parameters, thres
 from relu_injectivity.workflow.scan import scan
 from relu_injectivity.workflow.store import Store
 
+
+def ladder(max_steps=12, **params):
+    """The r-RSB ladder with optimised breakpoints and its limit: ``relu_injectivity.methods.rsb.ladder``
+    (docs/ladder.md); imported on first use."""
+    from relu_injectivity.methods.rsb import ladder as _ladder
+
+    return _ladder(max_steps, **params)
+
 __all__ = ["energy", "threshold", "parameters", "METHODS", "ThresholdResult", "EnergyResult", "ConvergenceError",
-           "scan", "Store"]
+           "scan", "Store", "ladder"]
