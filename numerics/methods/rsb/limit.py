@@ -9,8 +9,8 @@ Models of the r-dependence of a rung value a_r (a threshold alpha_r or an energy
 
 Each is fitted by weighted least squares (weights 1/error of the rungs) on r >= r_min for several r_min, and with
 each point left out in turn (leave-one-out).  A fit is *admissible* if it has at least one residual degree of
-freedom and its exponent (where free) is positive.  The central value is the fit of the first model on the
-largest data set; the error bar is the largest distance of any admissible fit's limit from it, plus the central
+freedom and its exponent (where free) is positive.  The central value is the free-exponent fit on r >= 2
+(CENTRAL); the error bar is the largest distance of any admissible fit's limit from it, plus the central
 fit's own standard error and the largest rung error among the points used -- it covers every fit of the family.
 """
 from __future__ import annotations
@@ -40,6 +40,9 @@ def _fixed32(r, a, c, d, f):
 
 MODELS = {"power": (_power, 3), "power+1": (_power1, 4), "fixed3": (_fixed3, 3), "fixed3+2": (_fixed32, 4)}
 """name -> (function of r and parameters, number of parameters); the first parameter is the limit a_inf."""
+CENTRAL = ("power", 2)
+"""The central fit: free exponent on r >= 2 (r = 1, the 1-RSB rung, is the least asymptotic point); if it cannot
+be fitted, the first fit of the family."""
 
 
 @dataclass
@@ -133,7 +136,9 @@ def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=(1, 2, 3), leave_one_o
                     if g is not None:
                         g.left_out = int(r[j])
                         fits.append(g)
-    central = next((f for f in fits if f.left_out is None), None)
+    full = [f for f in fits if f.left_out is None]
+    central = next((f for f in full if f.model == CENTRAL[0] and f.r[0] == max(CENTRAL[1], int(r[0]))),
+                   full[0] if full else None)
     if central is None:
         raise ValueError("no model could be fitted (too few rungs for the models asked)")
     spread = max(abs(f.limit - central.limit) for f in fits)
