@@ -144,11 +144,29 @@ def test_overlap_figure_steps(fakes):
 def test_threshold_against_one_over_k(fakes):
     ax = _labelled(figures.figure_threshold_k(fakes))
     labels = ax.get_legend_handles_labels()[1]
-    assert "FRSB, $k$ steps" in labels and any(lbl.startswith("$k \\to \\infty$: 6.69000") for lbl in labels)
+    assert "FRSB, $k$ steps" in labels
     assert any(lbl.startswith("1-RSB (optimised $c$): 6.7157") for lbl in labels)
     pts = ax.containers[0].lines[0].get_data()
     assert list(pts[0]) == [1 / k for k in figures.QUICK.threshold_ks]
     assert list(pts[1]) == pytest.approx([6.69 + 0.04 / k for k in figures.QUICK.threshold_ks])
+
+
+def test_ladder_figure_with_the_real_extrapolation():
+    """The ladder figure from synthetic rungs with a known limit, through the real fit (methods/rsb/limit.py)."""
+    from relu_injectivity.methods.rsb import Ladder
+    from relu_injectivity.methods.rsb.limit import extrapolate
+    from relu_injectivity.workflow.figures_ladder import plot_ladder
+
+    r = np.arange(1, 9)
+    a = 6.6979 + 0.018 * r ** -3.0
+    rows = [{"r": int(k), "value": float(v), "error": 1e-10, "breakpoints": list(np.geomspace(2.5, 2.5 * 1.6 ** (k - 1), k)),
+             "q": list(np.linspace(0.7, 0.99, k)) + [1.0]} for k, v in zip(r, a)]
+    lim = extrapolate(r, a, [1e-10] * len(r))
+    assert abs(lim.limit - 6.6979) <= max(lim.error, 1e-9)
+    fig = plot_ladder(Ladder("threshold", None, rows, lim, 0.0))
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert any(lbl.startswith("$r \\to \\infty$: 6.697900") for lbl in labels)
+    assert len(fig.axes[1].get_lines()) == len(rows)
 
 
 def test_euler_figure(fakes):
