@@ -16,7 +16,7 @@ from relu_injectivity.interfaces.cli import main as cli
 from relu_injectivity.machinery import validate
 from relu_injectivity.methods.registry import METHODS, Method
 from relu_injectivity.machinery.results import ConvergenceError, EnergyResult
-from relu_injectivity.workflow.scan import ScanResult, grid, scan
+from relu_injectivity.workflow.scan import ScanInterrupted, ScanResult, grid, scan
 
 
 def energy(alpha, *, control="", scale=1.0, init=None, progress=False):
@@ -110,8 +110,10 @@ def test_interrupted_scan_recomputes_only_what_is_missing(tmp_path, control):
     al = grid(3.0, 8.0, 11)
     st = tmp_path / "store"
     (control / "interrupt").write_text(repr(al[6]))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         scan("fake-warm", al, "serial", store=st, blocks=2, control=str(control))
+    assert isinstance(info.value, ScanInterrupted) and (info.value.stored, info.value.total) == (6, 11)
+    assert info.value.message == "interrupted; 6 of 11 points stored (a rerun computes only the rest)"
     first = calls(control)
     assert [a for a, _ in first] == al[:7]  # block 0 = al[:6] finished, block 1 interrupted at its 2nd point
     s = scan("fake-warm", al, "serial", store=st, blocks=2, control=str(control))
@@ -208,6 +210,38 @@ def test_cli_scan_json_csv_and_resume(tmp_path, capsys):
     assert cli.main(args + ["--bogus", "1"]) == 2
     assert "unknown parameter" in capsys.readouterr().err
     assert cli.main(["scan", "rs", "--alpha-min", "3", "--alpha-max", "2", "--num", "3"]) == 2
+
+
+def test_a_store_that_cannot_take_results_is_refused_before_computing(tmp_path, control):
+    f = tmp_path / "a-file"
+    f.write_text("")
+    with pytest.raises(ValueError, match="not a directory"):
+        scan("fake-warm", [3.0, 4.0], "serial", store=f, control=str(control))
+    assert calls(control) == []
+
+
+SCRIPT = """
+import relu_injectivity as ri
+from relu_injectivity.workflow.scan import ProcessPool
+import relu_injectivity.workflow.scan as sm
+made = []
+sm.process_pool = lambda n=None: made.append(n) or ProcessPool(n)
+s = ri.scan("rs", [5.5, 6.0, 6.5], store=False, blocks=3)
+assert made, "no process pool was used"
+import json
+print(json.dumps(s.energies.tolist()))
+"""
+
+
+def test_default_pool_runs_from_a_script_without_main_guard(tmp_path):
+    """Workers must not re-run the calling script (no `if __name__ == "__main__":` in it)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "plain.py").write_text(SCRIPT)
+    r = subprocess.run([sys.executable, "plain.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout) == [ri.energy("rs", a).energy for a in (5.5, 6.0, 6.5)]
 
 
 def test_progress_bar_runs(capsys):
