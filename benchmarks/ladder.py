@@ -23,11 +23,12 @@ def main():
     ap.add_argument("--max-steps", type=int, default=12)
     ap.add_argument("--alpha", type=float, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--solver-tol", type=float, default=1e-10)
     ap.add_argument("--fixed-grid", action="store_true")
     a = ap.parse_args()
 
     t0 = time.perf_counter()
-    r3 = rsb.threshold(steps=3)
+    r3 = rsb.threshold(steps=3, solver_tol=a.solver_tol)
     t_r3 = time.perf_counter() - t0
     print(f"r = 3 threshold from scratch: {r3.alpha!r} +- {r3.error:.1e}   ({t_r3:.1f} s)")
 
@@ -35,7 +36,7 @@ def main():
         print(f"  rung {row['r']:>2}: {row['value']:.12f} +- {row['error']:.1e}  ({row['time_s']:.1f} s)", flush=True)
 
     t0 = time.perf_counter()
-    lad = rsb.ladder(a.max_steps, alpha=a.alpha, progress=show)
+    lad = rsb.ladder(a.max_steps, alpha=a.alpha, solver_tol=a.solver_tol, progress=show)
     total = time.perf_counter() - t0
     print()
     print(lad.table())
