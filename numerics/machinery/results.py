@@ -90,6 +90,8 @@ class ThresholdResult(_Result):
     params: Mapping = field(default_factory=dict)
     diagnostics: Mapping = field(default_factory=dict)
     digits: int | None = None
+    how: str | None = field(default=None, compare=False)
+    """A few words on how ``error`` was obtained (set by the registry's dispatch); ``error_method`` says it fully."""
 
     @property
     def alpha_str(self) -> str:
@@ -99,8 +101,8 @@ class ThresholdResult(_Result):
         return {"method": self.method, "alpha": self.alpha_str, **self._json_tail()}
 
     def short(self, how: str | None = None) -> str:
-        """``value ± error (how)``; ``how`` defaults to the first clause of ``error_method``."""
-        return short(self.alpha_str, self.error, how or brief(self.error_method))
+        """``value ± error (how)``; ``how`` defaults to ``self.how``, else the first clause of ``error_method``."""
+        return short(self.alpha_str, self.error, how or self.how or brief(self.error_method))
 
     def __str__(self):
         return f"{self.method}: alpha = {self.short()}"
@@ -118,6 +120,8 @@ class EnergyResult(_Result):
     params: Mapping = field(default_factory=dict)
     diagnostics: Mapping = field(default_factory=dict)
     digits: int | None = None
+    how: str | None = field(default=None, compare=False)
+    """A few words on how ``error`` was obtained (set by the registry's dispatch); ``error_method`` says it fully."""
 
     @property
     def energy_str(self) -> str:
@@ -127,8 +131,8 @@ class EnergyResult(_Result):
         return {"method": self.method, "alpha": jsonable(self.alpha), "energy": self.energy_str, **self._json_tail()}
 
     def short(self, how: str | None = None) -> str:
-        """``value ± error (how)``; ``how`` defaults to the first clause of ``error_method``."""
-        return short(self.energy_str, self.error, how or brief(self.error_method))
+        """``value ± error (how)``; ``how`` defaults to ``self.how``, else the first clause of ``error_method``."""
+        return short(self.energy_str, self.error, how or self.how or brief(self.error_method))
 
     def __str__(self):
         return f"{self.method}: e*({self.alpha}) = {self.short()}"

@@ -8,6 +8,7 @@ the result's ``error_method``, explained in docs/errors.md); without it the comm
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -73,11 +74,19 @@ def threshold(method: str, **params) -> ThresholdResult:
     """The injectivity threshold alpha_inj predicted by ``method`` (see ``numerics.METHODS``), with error bar."""
     fn = _function(method, "threshold")
     _check(method, "threshold", params)
-    return fn(**params)
+    return _with_how(fn(**params), method, "threshold")
 
 
 def energy(method: str, alpha, **params) -> EnergyResult:
     """The ground-state energy density e*(alpha) (active units per input dimension) predicted by ``method``."""
     fn = _function(method, "energy")
     _check(method, "energy", params)
-    return fn(alpha, **params)
+    return _with_how(fn(alpha, **params), method, "energy")
+
+
+def _with_how(r, method, kind):
+    """The result with the registry's few words on its error bar (``how``), unless it carries its own."""
+    how = METHODS[method].how.get(kind)
+    if how and isinstance(r, (EnergyResult, ThresholdResult)) and r.how is None:
+        return dataclasses.replace(r, how=how)
+    return r
