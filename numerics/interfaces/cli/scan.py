@@ -54,7 +54,7 @@ def add_parser(sub):
     s.add_argument("--skip-failures", action="store_true",
                    help="record points whose solver does not converge and go on (exit status 1 at the end)")
     f = cli_args.subparser(sub, "figures",
-                           help="the paper's figures (PNG + PDF); needs matplotlib (pip install '.[plot]')")
+                           help="the paper's figures (PNG + PDF); needs the [plot] extra (pip install \".[plot]\")")
     f.add_argument("--out", default="figures", action=once, help="output directory (default: figures)")
     f.add_argument("--quick", action="store_true", help="low resolution: small k, few alpha (minutes on 2 cores)")
     f.add_argument("--only", nargs="+", default=None, help="figure names: energy overlap threshold_k euler")
@@ -168,8 +168,8 @@ def _figures(args) -> int:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("injectivity: figures need matplotlib: pip install 'relu-injectivity[plot]' "
-              "(from a checkout: pip install '.[plot]')", file=sys.stderr)
+        print('injectivity: figures need matplotlib, the [plot] extra: pip install ".[plot]" in the checkout',
+              file=sys.stderr)
         return 2
     import warnings
 
