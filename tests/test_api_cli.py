@@ -1,6 +1,7 @@
 """Public API and `injectivity` command: JSON shapes, immutability, and bad input."""
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,11 +78,11 @@ def test_unknown_method_and_parameter():
     (["threshold", "rs", "--bogus", "1"], "bogus"),
     (["threshold", "rs", "stray"], "unexpected"),
 ])
-def test_cli_bad_input_one_line_exit_2(args, word):
-    r = run_cli(*args)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and word in lines[0] and r.stdout == ""
+def test_cli_bad_input_one_line_exit_2(args, word, capsys):
+    assert cli.main(args) == 2  # the installed console script: tests/test_cli_inputs.py
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and word in lines[0] and out == ""
 
 
 def test_cli_all_lists_every_method(capsys):
@@ -90,6 +91,37 @@ def test_cli_all_lists_every_method(capsys):
     expected = [m for m, spec in ri.METHODS.items() if spec.all_params is not None]
     assert [r["method"] for r in rows] == expected
     assert all(r["error"] > 0 or r["method"] == "cover" for r in rows)
+    assert all(r["time_s"] >= 0 and "failure" not in r for r in rows)
+
+
+def test_short_human_output(capsys):
+    assert cli.main(["threshold", "rs"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"rs: alpha = 7\.64769493543527\d* ± \d\.\de-1\d \(two routes\)", line), line
+    r = ri.energy("rs", 6.0)
+    assert r.how == "two estimators" and str(r).startswith("rs: e*(6.0) = 0.63149213522382") and "(two estimators)" in str(r)
+    assert len(r.error_method) > len(r.how)  # the long form stays in error_method / --json
+
+
+def test_exact_fraction_has_a_safe_repr():
+    from fractions import Fraction
+
+    from relu_injectivity.machinery.results import ExactFraction
+
+    small = ExactFraction(-61, 128)
+    assert small == Fraction(-61, 128) and repr(small) == "ExactFraction(-61, 128)" and str(small) == "-61/128"
+    big = ExactFraction(3 ** 20000 + 1, 2 ** 30000)
+    text = repr(big)
+    assert text.startswith("<ExactFraction ~ ") and "numerator 9543 digits, denominator 9031 digits" in text
+    assert len(str(big)) == 9543 + 1 + 9031 and pickle_round_trip(big) == big
+
+
+def pickle_round_trip(x):
+    import pickle
+
+    y = pickle.loads(pickle.dumps(x))
+    assert type(y) is type(x)
+    return y
 
 
 def test_generate_check_via_cli():
