@@ -190,3 +190,13 @@ def test_cli_figures(quick, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["energy.pdf", "energy.png"]
     assert "2 files" in capsys.readouterr().err
     assert cli.main(["figures", "--only", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_output_directory_is_checked_before_computing(tmp_path):
+    f = tmp_path / "a-file"
+    f.write_text("keep")
+    with pytest.raises(ValueError, match="not a directory"):
+        figures.make_figures(f, quick=True, store=tmp_path / "s")
+    with pytest.raises(ValueError, match="cannot write"):
+        figures.make_figures("/proc/no-figures-here", quick=True, store=tmp_path / "s")
+    assert f.read_text() == "keep" and not (tmp_path / "s").exists()
