@@ -13,6 +13,7 @@ from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, T
 from relu_injectivity.methods.registry import METHODS, energy, parameters, threshold
 from relu_injectivity.workflow.scan import scan
 from relu_injectivity.workflow.store import Store
+from relu_injectivity.methods.finite_n import check, simulate  # finite-n ground truth (docs/finite_n.md)
 
 
 def ladder(max_steps=12, **params):
@@ -23,4 +24,4 @@ def ladder(max_steps=12, **params):
     return _ladder(max_steps, **params)
 
 __all__ = ["energy", "threshold", "parameters", "METHODS", "ThresholdResult", "EnergyResult", "ConvergenceError",
-           "scan", "Store", "ladder"]
+           "scan", "Store", "ladder", "check", "simulate"]

@@ -430,3 +430,9 @@ def make_figures(out="figures", *, quick=False, settings: Settings | None = None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
     return paths, d.notes
+
+
+from relu_injectivity.workflow import figures_finite_n as _figures_finite_n  # noqa: E402
+
+FIGURES["finite_n"] = _figures_finite_n.figure_finite_n
+"""Finite-n P(injective) and D(W)/n (numerics/workflow/figures_finite_n.py); not in NAMES: --only finite_n."""

@@ -25,6 +25,7 @@ EXTENSIONS = [
     "relu_injectivity.interfaces.cli.scan",
     "relu_injectivity.interfaces.cli.euler",
     "relu_injectivity.interfaces.cli.ladder",
+    "relu_injectivity.interfaces.cli.finite_n",
 ]
 """Modules adding sub-commands (one line each): ``COMMANDS`` (their names), ``add_parser(sub)`` and
 ``run(args, extra) -> int`` (exit status).  They take shared helpers from ``interfaces/cli/args.py``."""

@@ -100,30 +100,36 @@ def exact_rank(Wi: list[list[int]]) -> int:
 
 
 def null_vector(Wi: list[list[int]], ncols: int) -> list[Fraction] | None:
-    """A basis vector of the null space {v : Wi v = 0} when it is one-dimensional, else None (exact)."""
-    A = [[Fraction(v) for v in row] for row in Wi]
-    pivots, r = [], 0
+    """A basis vector of the null space {v : Wi v = 0} when it is one-dimensional, else None (exact:
+    fraction-free Bareiss elimination on the integers, then back substitution in rationals)."""
+    A = [list(r) for r in Wi]
+    rows = len(A)
+    pivots, r, prev = [], 0, 1
     for c in range(ncols):
-        piv = next((i for i in range(r, len(A)) if A[i][c] != 0), None)
+        piv = next((i for i in range(r, rows) if A[i][c] != 0), None)
         if piv is None:
             continue
         A[r], A[piv] = A[piv], A[r]
-        inv = 1 / A[r][c]
-        A[r] = [v * inv for v in A[r]]
-        for i in range(len(A)):
-            if i != r and A[i][c] != 0:
-                f = A[i][c]
-                A[i] = [a - f * b for a, b in zip(A[i], A[r])]
+        pr = A[r]
+        for i in range(r + 1, rows):
+            ai = A[i]
+            aic = ai[c]
+            A[i] = [(pr[c] * ai[j] - aic * pr[j]) // prev for j in range(ncols)]
+        prev = pr[c]
         pivots.append(c)
         r += 1
+        if r == rows:
+            break
     free = [c for c in range(ncols) if c not in pivots]
     if len(free) != 1:
         return None
     f = free[0]
     v = [Fraction(0)] * ncols
     v[f] = Fraction(1)
-    for i, c in enumerate(pivots):
-        v[c] = -A[i][f]
+    for i in range(len(pivots) - 1, -1, -1):
+        c = pivots[i]
+        s = sum((A[i][j] * v[j] for j in range(c + 1, ncols) if v[j]), Fraction(0))
+        v[c] = -s / A[i][c]
     return v
 
 

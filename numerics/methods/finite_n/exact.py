@@ -8,8 +8,8 @@ Solver: implicit hitting sets.  A *positive circuit* C is a set of rows with 0 i
 Gordan's alternative every x has a row of C with w_mu . x >= 0, so A(x) hits every positive circuit and
 D(W) >= h(family) := the minimum hitting set of any family of positive circuits.  Conversely a hitting set H
 of *all* positive circuits leaves rows R \\ H with 0 not in conv, i.e. some x has w_mu . x < 0 on R \\ H and
-|A(x)| <= |H|.  The loop: solve the minimum hitting set of the circuits found so far (0/1 set-cover MILP,
-HiGHS); if its complement is strictly feasible, that is optimal (witness x, exact count); else peel positive
+|A(x)| <= |H|.  The loop: find a hitting set of the circuits found so far smaller than the incumbent (greedy,
+else the exact search of hitting.py); if its complement is strictly feasible, that is optimal (witness x, exact count); else peel positive
 circuits off the complement (hull LPs, each circuit verified in exact rational arithmetic), which also yields
 a feasible complement and so an incumbent.  It stops when the hitting-set bound meets the incumbent; the
 proof is the circuit family (exactly verified) plus the integral set-cover optimum.
@@ -25,25 +25,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, milp  # milp: the plain baseline only
 
-from . import certificate, local, lp
+from . import certificate, hitting, local, lp
 
 
 @dataclass
 class ExactResult:
-    """D(W) with its proof: ``count`` = lower bound = exact |A(witness)|; ``circuits`` the positive circuits
-    (row index tuples, each with an exact lambda) whose minimum hitting set equals ``count``."""
+    """Bounds on D(W) with their proofs: ``upper_bound`` = exact |A(witness)|; ``lower_bound`` proven by the
+    positive circuits ``circuits`` (row index tuples, each with an exact lambda), whose hitting sets all have
+    at least ``lower_bound`` rows.  ``count`` is D(W) when the bounds meet, else None (decision mode)."""
 
-    count: int
     lower_bound: int
+    upper_bound: int
     witness: np.ndarray
     circuits: list = field(repr=False)
     iterations: int = 0
     milp_solves: int = 0
     seconds: float = 0.0
-    optimal: bool = True
-    method: str = "implicit hitting set over positive circuits (exact rational circuits, HiGHS set cover)"
+    method: str = "implicit hitting set: positive circuits verified in exact rationals + exhaustive hitting-set search"
+
+    @property
+    def count(self):
+        return self.upper_bound if self.lower_bound == self.upper_bound else None
 
 
 class _Circuits:
@@ -71,21 +75,19 @@ class _Circuits:
         return sparse.csr_array((np.ones(len(cols)), (rows, cols)), shape=(len(self.sets), self.m))
 
 
-def _min_hitting_set(circ: _Circuits, upper: int, time_limit: float):
-    """Minimum hitting set of the circuit family (exact 0/1 MILP); None if every hitting set has >= upper."""
-    m = circ.m
+def _greedy_hitting_set(circ: _Circuits, rng):
+    """A (not necessarily minimum) hitting set: repeatedly take the row in most unhit circuits."""
     if not circ.sets:
         return []
-    A = circ.matrix()
-    cons = [LinearConstraint(A, lb=1, ub=np.inf),
-            LinearConstraint(np.ones((1, m)), lb=0, ub=upper - 1)]
-    res = milp(np.ones(m), constraints=cons, integrality=np.ones(m), bounds=Bounds(0, 1),
-               options={"time_limit": max(time_limit, 1.0), "presolve": True})
-    if res.status == 2:           # infeasible: no hitting set below the incumbent
-        return None
-    if res.status != 0:
-        raise TimeoutError(f"set-cover MILP did not finish: {res.message}")
-    return [int(i) for i in np.nonzero(res.x > 0.5)[0]]
+    A = circ.matrix().toarray() > 0
+    alive = np.ones(A.shape[0], dtype=bool)
+    H = []
+    while alive.any():
+        deg = A[alive].sum(axis=0) + rng.uniform(0, 0.5, A.shape[1])
+        j = int(np.argmax(deg))
+        H.append(j)
+        alive &= ~A[:, j]
+    return H
 
 
 def _peel(U, circ: _Circuits, V, rng):
@@ -103,10 +105,13 @@ def _peel(U, circ: _Circuits, V, rng):
         V.remove(int(drop))
 
 
-def min_active_count(W: np.ndarray, *, time_limit: float = 600.0, seed=0, incumbent=None) -> ExactResult:
+def min_active_count(W: np.ndarray, *, time_limit: float = 600.0, seed=0, incumbent=None,
+                     decide: int | None = None, max_nodes: int = 2 * 10**8,
+                     batch_size: int = 8) -> ExactResult:
     """Exact D(W) = min_{x != 0} #{mu : w_mu . x >= 0} with its certificate (see the module docstring).
 
     ``incumbent``: an optional (count, x) upper bound to start from (else a local search provides one).
+    ``decide=k``: decision mode, stop as soon as D < k (a witness) or D >= k (circuits) is proven.
     Raises TimeoutError when ``time_limit`` seconds pass before the bounds meet.
     """
     t0 = time.perf_counter()
@@ -122,31 +127,39 @@ def min_active_count(W: np.ndarray, *, time_limit: float = 600.0, seed=0, incumb
         return len(pos) + len(zero)
 
     if incumbent is None:
-        incumbent = local.local_search(W, restarts=2, reweights=4, seed=seed, time_limit=time_limit / 4, Wi=Wi)
+        incumbent = local.local_search(W, restarts=1, reweights=3, seed=seed, time_limit=time_limit / 4, Wi=Wi)
     ub, best = incumbent
     if best is None:
         ub, best = m, U.sum(axis=0) * 0.0
         best[0] = 1.0
         ub = exact_count(best)
-    lb, it, solves = 0, 0, 0
-    while lb < ub:
+    it, solves, lb = 0, 0, 0
+    k = None if decide is None else int(decide)
+    while not (lb >= ub or (k is not None and (ub < k or lb >= k))):
         if time.perf_counter() - t0 > time_limit:
-            raise TimeoutError(f"exact D(W) not settled in {time_limit} s (bounds {lb} <= D <= {ub})")
+            raise TimeoutError(f"D(W) not settled in {time_limit} s ({lb} <= D <= {ub})")
+        target = ub if k is None else min(ub, k)
         it += 1
-        H = _min_hitting_set(circ, ub, time_limit - (time.perf_counter() - t0))
-        solves += 1
-        if H is None:
-            lb = ub
-            break
-        lb = len(H)
-        comp = sorted(set(range(m)) - set(H))
-        rest = _peel(U, circ, comp, rng)
-        t, y = lp.max_margin(U, rest)
-        if t > 0:
-            c = exact_count(y)
-            if c < ub:
-                ub, best = c, y
-    return ExactResult(count=ub, lower_bound=lb, witness=np.asarray(best), circuits=list(zip(circ.sets, circ.lams)),
+        H = _greedy_hitting_set(circ, rng)
+        batch = [H]
+        if len(H) >= target:
+            batch = hitting.hitting_sets_at_most(circ.sets, m, target - 1, want=batch_size, max_nodes=max_nodes)
+            solves += 1
+            if not batch:
+                lb = target
+                break
+        before, ub_before = len(circ.sets), ub
+        for H in batch:
+            comp = sorted(set(range(m)) - set(H))
+            rest = _peel(U, circ, comp, rng)
+            t, y = lp.max_margin(U, rest)
+            if t > 0:
+                c = exact_count(y)
+                if c < ub:
+                    ub, best = c, y
+        if len(circ.sets) == before and ub == ub_before:
+            break                 # no new exactly verified circuit (degenerate W): lb stays as proven
+    return ExactResult(lower_bound=lb, upper_bound=ub, witness=np.asarray(best), circuits=list(zip(circ.sets, circ.lams)),
                        iterations=it, milp_solves=solves, seconds=time.perf_counter() - t0)
 
 
