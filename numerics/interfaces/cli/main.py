@@ -28,7 +28,8 @@ EXTENSIONS = [
     "relu_injectivity.interfaces.cli.finite_n",
 ]
 """Modules adding sub-commands (one line each): ``COMMANDS`` (their names), ``add_parser(sub)`` and
-``run(args, extra) -> int`` (exit status).  They take shared helpers from ``interfaces/cli/args.py``."""
+``run(args, extra) -> int`` (exit status).  They take shared helpers from ``interfaces/cli/args.py``.  Every
+sub-command needs a line in the README's command list (tests/test_readme.py checks)."""
 
 
 def _extensions():
