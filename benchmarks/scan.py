@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from relu_injectivity.interfaces.cli.main import _extra_params
+from relu_injectivity.interfaces.cli.args import method_params as _extra_params
 from relu_injectivity.workflow.scan import grid, scan
 
 
