@@ -273,6 +273,71 @@ def check_entropic_gradient(kmax=4):
     return list(range(1, kmax + 1))
 
 
+# ------------------------------------------------------------------- breakpoint derivative (envelope theorem)
+
+def entropic_dx_pieces():
+    """Local pieces of d(entropic)/dx_j at fixed q, chi, by differentiating the local terms of (FRSB-e).
+
+    The entropic part is ``entropy_first(q_0, L_0) + sum_j entropy_term(L_j, L_{j+1}, x_j)`` with
+    ``L_i = L_{i+1} + L_increment(x_i, dq_{i+1})``; x_j enters term j explicitly and every L_i with i <= j through
+    ``dL_i/dx_j = d L_increment/dx``.  So ``d ent/dx_j = explicit_j + (dL/dx)_j D_j``, ``D_j = sum_{i<=j}
+    d ent/dL_i`` (the L's independent), accumulated level by level: ``D_0 = first_L + term_L(0)``,
+    ``D_j = D_{j-1} + term_Ln(j-1) + term_L(j)``.  Returns (explicit, dL/dx, first_L, term_L, term_Ln) as
+    expressions in (q0, L, Ln, x, dq); checked against direct differentiation by :func:`check_entropic_dx`."""
+    term, first = entropy_term(), entropy_first()
+    return (sp.diff(term, x), sp.diff(L_increment(), x), sp.diff(first, L), sp.diff(term, L), sp.diff(term, Ln))
+
+
+def check_entropic_dx(kmax=4):
+    """For k = 1..kmax: the level-by-level assembly of :func:`entropic_dx_pieces` equals SymPy's derivative of
+    :func:`entropic` in each x_j.  Raises AssertionError otherwise; returns the k's checked."""
+    explicit, dLdx, first_L, term_L, term_Ln = entropic_dx_pieces()
+    for k in range(1, kmax + 1):
+        qs = sp.symbols(f"q0:{k}", positive=True)
+        xs = sp.symbols(f"x0:{k}", positive=True)
+        chi_s = sp.Symbol("chi", positive=True)
+        ent, Ls = entropic(qs, chi_s, xs)
+        qq = list(qs) + [sp.Integer(1)]
+        D = None
+        for j in range(k):
+            loc = {L: Ls[j], Ln: Ls[j + 1], x: xs[j], dq: qq[j + 1] - qq[j], q0: qq[0]}
+            if j == 0:
+                D = first_L.subs(loc) + term_L.subs(loc)
+            else:
+                D = D + term_Ln.subs({L: Ls[j - 1], Ln: Ls[j], x: xs[j - 1]}) + term_L.subs(loc)
+            total = explicit.subs(loc) + dLdx.subs(loc) * D
+            assert sp.simplify(sp.diff(ent, xs[j]) - total) == 0, (k, j)
+    return list(range(1, kmax + 1))
+
+
+Fbar = sp.Symbol("Fbar", real=True)      # tilted average of F_{i+1} (the mean under exp(x F_{i+1}) gamma)
+En, Enn = sp.Symbol("En", real=True), sp.Symbol("Ennext", real=True)
+
+
+def log_step_dx():
+    """dF_i/dx_i at fixed F_{i+1}: SymPy differentiates F = (1/x) log Z(x), Z = E exp(x F_{i+1}), and Z'/Z is the
+    tilted mean Fbar of F_{i+1}: (Fbar - F)/x."""
+    Z = sp.Function("Z")(x)
+    d = sp.diff(sp.log(Z) / x, x)
+    d = d.subs(sp.Derivative(Z, x), Z * Fbar).subs(sp.log(Z), x * F)
+    return sp.simplify(d)
+
+
+def energetic_dx():
+    """d(-alpha E_{p_0} F_0)/dx_i at fixed (q, chi) from the level energetic integrals En_i = -alpha int p_i F_i.
+
+    A change of F_i propagates to F_0 with weight p_i (the forward density, docs/theory.md §4.4; the Parisi
+    identity, typed by hand like the one of §4.5 and checked by finite differences in tests/test_frsb.py), so the
+    derivative is ``-alpha int p_i dF_i/dx_i``; with :func:`log_step_dx` and ``int p_i Fbar_i = int p_{i+1} F_{i+1}``
+    (p_{i+1} is p_i moved by the tilted kernel) it is a function of En_i and En_{i+1}."""
+    integrand = -alpha * log_step_dx()                  # -alpha dF_i/dx_i, to be integrated against p_i
+    lin = sp.expand(integrand)
+    a_bar, a_F = lin.coeff(Fbar), lin.coeff(F)
+    assert sp.simplify(lin - a_bar * Fbar - a_F * F) == 0
+    # int p_i (a_bar Fbar + a_F F_i) = a_bar int p_{i+1} F_{i+1} + a_F int p_i F_i, and En = -alpha int p F
+    return sp.simplify(a_bar * Enn / (-alpha) + a_F * En / (-alpha))
+
+
 def lambda_first():
     """lambda_0 from G_0 = Qhat_0 at the current q_0 (positive root): sqrt(q_0/Qhat_0)."""
     sols = [r for r in sp.solve(sp.Eq(G_first(), Qh0), L) if r.is_positive is not False]
@@ -432,6 +497,16 @@ def kernels():
                "1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (docs/theory.md §4.5 2).", arrays=2),
         Kernel("frsb_dq_from_lambda", (L, Ln, x), dq_from_lambda(),
                "dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (docs/theory.md §4.5 3).", arrays=3),
+        Kernel("frsb_entropic_dx_explicit", (L, Ln, x), entropic_dx_pieces()[0],
+               "Explicit x_j-derivative of the entropic term j of (FRSB-e) at fixed L.", arrays=3),
+        Kernel("frsb_L_dx", (x, dq), entropic_dx_pieces()[1], "dL_i/dx_j (i <= j) = dq_{j+1}.", arrays=2),
+        Kernel("frsb_entropic_dL_first", (q0, L), entropic_dx_pieces()[2], "d(-(1/2) q_0/L_0)/dL_0."),
+        Kernel("frsb_entropic_dL", (L, Ln, x), entropic_dx_pieces()[3],
+               "d(entropic term j)/dL_j at fixed L_{j+1}.", arrays=3),
+        Kernel("frsb_entropic_dLn", (L, Ln, x), entropic_dx_pieces()[4],
+               "d(entropic term j)/dL_{j+1} at fixed L_j.", arrays=3),
+        Kernel("frsb_energetic_dx", (En, Enn, x, alpha), energetic_dx(),
+               "d(-alpha E F_0)/dx_i from En_i = -alpha int p_i F_i and En_{i+1} (envelope theorem).", arrays=3),
         Kernel("frsb_chi_rhs", (Qk, chi_old, chi), chi_rhs(),
                "Qhat_k at chi with P_k fixed in w (docs/theory.md §4.5 5): the chi equation is G_k(chi) = this."),
     ]
@@ -443,6 +518,8 @@ def kernels():
                    f"p_k on piece {j} of F_k: exp(x_{{k-1}} (F_k - m)) g.", arrays=2),
             Kernel(f"frsb_qhat_last_piece{j}", (p, h, alpha, chi), qhat_integrand(sp.diff(e, h)),
                    f"Integrand of Qhat_k on piece {j}: alpha/(2chi) p_k (dF_k/dh)^2.", arrays=2),
+            Kernel(f"frsb_energetic_last_piece{j}", (p, h, alpha), energetic_integrand().subs(F, e),
+                   f"Integrand of -alpha int p_k F_k on piece {j}.", arrays=2),
             Kernel(f"frsb_estar_piece{j}", (p, h, alpha), alpha * p * est,
                    f"Integrand of estar on piece {j}: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6).", arrays=2),
         ]

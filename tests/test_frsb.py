@@ -115,6 +115,87 @@ def test_frsb_functional_dominates_1rsb():
     assert abs(r.energy - r.diagnostics["functional"] - r.diagnostics["estimator_gap"]) < 1e-12
 
 
+# ------------------------------------------------------------------ large breakpoints: the direct sums
+
+def _mp_k1(alpha, c, q0, chi):
+    """estar and the energetic term of one level (x_0 = c) at (q0, chi) by 30-digit quadrature: estar =
+    alpha e^{-c} int gamma_{v0} e^{-c F_0} H((1 - h)/s_1) (F_1 = -1 beyond h = 1), with F_0 the closed form."""
+    import mpmath
+    from relu_injectivity.machinery import kernels
+
+    mp = kernels.mp("frsb")
+    with mpmath.workdps(30):
+        a, c, q0, chi = map(mpmath.mpf, (alpha, c, q0, chi))
+        v0, s1 = q0 / (2 * chi), mpmath.sqrt((1 - q0) / (2 * chi))
+        F0 = lambda h: mp.frsb_last_level(h, c, s1)  # noqa: E731
+        g0 = lambda h: mpmath.exp(-h**2 / (2 * v0)) / mpmath.sqrt(2 * mpmath.pi * v0)  # noqa: E731
+        cuts = [-mpmath.inf, -3, 0, 0.5, 1, 1.5, 3, mpmath.inf]
+        est = a * mpmath.exp(-c) * mpmath.quad(
+            lambda h: g0(h) * mpmath.exp(-c * F0(h)) * mpmath.erfc((1 - h) / s1 / mpmath.sqrt(2)) / 2, cuts)
+        en = -a * mpmath.quad(lambda h: g0(h) * F0(h), cuts)
+    return float(est), float(en)
+
+
+@pytest.mark.parametrize("c, q0, chi", [(3.49, 0.7758591, 0.0663899), (60.0, 0.9868355611819524, 0.0060772)])
+def test_one_level_at_large_c_against_mpmath(c, q0, chi):
+    """k = 1 with x_0 up to 60 (e^60 ~ 1e26: far beyond the old FFT floor): both convolution paths against a
+    30-digit quadrature of the same (q0, chi) (independent of the grid and the FFT)."""
+    est, en = _mp_k1(6.0, c, q0, chi)
+    q = np.array([q0, 1.0])
+    g = fgrid.plan(chi, q, 1e-13, x_last=c)
+    for up in (np.inf, 0.0):
+        ev = Recursion(backends.cpu(), g, np.array([c]), 6.0, fft_up_to=up).evaluate(q, chi)
+        assert abs(ev.estar - est) < 1e-12 and abs(ev.energetic - en) < 1e-12, (up, ev.estar - est)
+
+
+def test_direct_sums_agree_with_fft_where_both_work():
+    """The direct (real-space) convolution and the FFT give the same recursion where the FFT is accurate
+    (breakpoints <= 5: e^5 eps ~ 3e-14), on both CPU and the NumPy emulation of the GPU path."""
+    x = np.linspace(0.01, 5.0, 4)
+    q, chi = np.array([0.70, 0.75, 0.85, 0.95, 1.0]), 0.05
+    for name in ("cpu", "gpu-emulated"):
+        b = backends.get(name)
+        ref = Recursion(b, fgrid.build(24, 16), x, 6.0, fft_up_to=np.inf).evaluate(q, chi)
+        for up in (0.0, 2.0):
+            ev = Recursion(b, fgrid.build(24, 16), x, 6.0, fft_up_to=up).evaluate(q, chi)
+            assert abs(ev.estar - ref.estar) < 3e-13
+            assert np.allclose(ev.Qhat, ref.Qhat, rtol=0, atol=3e-13)
+            assert np.allclose(ev.level_energetic, ref.level_energetic, rtol=0, atol=3e-13)
+
+
+def test_large_breakpoints_solve_to_1e10_and_obey_the_identities():
+    """Breakpoints up to 60 (optimised-ladder-like spread) solve to tol 1e-10: the functional gradient in x
+    matches central differences and the dilation identity estar = functional + sum_i x_i de/dx_i holds."""
+    x = np.array([2.6, 5.0, 19.0, 60.0])
+    r = frsb.energy(6.0, k=4, breakpoints=list(x), tol=1e-10)
+    d = r.diagnostics
+    assert r.error < 1e-9 and d["functional_error"] < 1e-9
+    assert abs(d["estimator_gap"] - d["dilation"]) < 1e-9
+    h = 1e-3
+    f = [frsb.energy(6.0, k=4, breakpoints=list(x + sgn * h * np.eye(4)[3]), tol=1e-10,
+                     init=r).diagnostics["functional"] for sgn in (1, -1)]
+    assert abs((f[0] - f[1]) / (2 * h) - d["dfunctional_dx"][3]) < 1e-6
+
+
+def test_breakpoint_gradient_matches_central_differences(e6_k4):
+    """dfunctional_dx (derive.frsb: SymPy's entropic x-derivative + the energetic envelope term) against central
+    differences of the stationary functional, and the dilation identity estar = functional + sum x_i de/dx_i."""
+    d = e6_k4.diagnostics
+    x = np.linspace(0.01, 5.0, 4)
+    h = 1e-4
+    for j in (1, 2, 3):
+        f = [frsb.energy(6.0, k=4, breakpoints=list(x + sgn * h * np.eye(4)[j]), tol=1e-10,
+                         init=e6_k4).diagnostics["functional"] for sgn in (1, -1)]
+        assert abs((f[0] - f[1]) / (2 * h) - d["dfunctional_dx"][j]) < 1e-8, j
+    assert abs(d["estimator_gap"] - float(np.dot(x, d["dfunctional_dx"]))) < 1e-10
+
+
+def test_symbolic_breakpoint_derivative():
+    from relu_injectivity.derive import frsb as dv
+
+    assert dv.check_entropic_dx(3) == [1, 2, 3]
+
+
 # -------------------------------------------------------------------------------- values and estimators
 
 def test_energy_alpha6_k30_matches_math_range():
@@ -233,7 +314,7 @@ def test_gpu_backend_without_gpu_is_a_clear_error():
     (dict(points_per_unit=4), ValueError, "points_per_unit"),
     (dict(init={"q": [0.7, 1.0], "chi": 0.05}), ValueError, "k = 4"),
     (dict(init=3), TypeError, "init"),
-    (dict(k=4, xmax=25.0, tol=1e-7), ValueError, "double-precision floor"),
+    (dict(k=4, xmax=700.0, tol=1e-7), ValueError, "breakpoints must be <= 600"),
 ])
 def test_bad_parameters(kw, exc, match):
     params = {**K4, **kw}

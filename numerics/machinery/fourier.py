@@ -11,6 +11,7 @@ window) for whole-grid integrals, and Gregory's endpoint-corrected trapezoid rul
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -145,3 +146,57 @@ def piece_weights(n_intervals: int, dh: float, order: int) -> np.ndarray:
         w[j] += float(dj)
         w[n_intervals - j] += float(dj)
     return w * dh
+
+
+# ------------------------------------------------------------------------- direct (real-space) convolution
+#
+# The FFT convolution above carries an absolute error ~ eps max|f| at every node, so where the result is much
+# smaller than the input's maximum (exp(x F) ranges over a factor e^{x}) its relative error is eps times that
+# ratio.  The direct sum below adds only non-negative terms, each computed to full relative precision, so its
+# result has relative error ~ eps at every point whatever the dynamic range of f (docs/theory.md §4.8).  It is the
+# trapezoid rule for  int gamma_v(u) f(h + u) du  on the offsets u_r = r delta, |u_r| <= radius, spectrally
+# accurate when delta resolves the integrand (error ~ exp(-2 pi^2 s^2/delta^2) for a Gaussian integrand of width
+# s).  The samples f(h_j + u_r) off the grid come from the trigonometric interpolant of smooth O(1) functions
+# (band-limited shifts), never from interpolating the exponentially varying f itself.
+
+DIRECT_LOG_CUT = 40.0
+"""The Gaussian is cut where gamma_v(u)/gamma_v(0) < exp(-(DIRECT_LOG_CUT + log range of f))."""
+
+
+def direct_radius(v: float, log_range: float) -> float:
+    """Cut-off |u| of the direct sum: terms beyond are below e^{-DIRECT_LOG_CUT} times the term at u = 0 even if f
+    grows by e^{log_range} across the window."""
+    return math.sqrt(2.0 * v * (DIRECT_LOG_CUT + max(log_range, 0.0)))
+
+
+def shifted(backend, f, shifts):
+    """Rows f(h_j + t_r dh) of the trigonometric interpolant of the periodic samples f (length M) for the shifts
+    t_r (in samples): a band-limited sub-sample shift per distinct fractional part, then a periodic roll."""
+    xp = backend.xp
+    M = f.shape[-1]
+    t = np.asarray(shifts, dtype=float)
+    a = np.floor(t).astype(np.int64)
+    b = np.round(t - a, 12)
+    fh = None
+    subs = {}
+    rows = []
+    for ar, br in zip(a, b):
+        if br not in subs:
+            if br == 0.0:
+                subs[br] = f
+            else:
+                if fh is None:
+                    fh = backend.rfft(f)
+                phase = xp.exp(2j * np.pi * xp.arange(M // 2 + 1) * (br / M))
+                subs[br] = backend.irfft(fh * phase, M)
+        rows.append(xp.roll(subs[br], -int(ar)))
+    return xp.stack(rows)
+
+
+def direct_weights(backend, density, v: float, delta: float, radius: float):
+    """Offsets u_r = r delta (|u_r| <= radius), the trapezoid weights delta gamma_v(u_r) (``density(u, v)`` is the
+    Gaussian density, a generated kernel) and the weights of the h-derivative, delta gamma_v(u_r) u_r/v."""
+    n = int(math.floor(radius / delta))
+    u = np.arange(-n, n + 1) * delta
+    w = delta * backend.to_host(density(backend.asarray(u), float(v)))
+    return u, backend.asarray(w), backend.asarray(w * u / v)

@@ -42,7 +42,7 @@ from relu_injectivity.machinery import validate
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import solver as _solver
 from relu_injectivity.methods.frsb.levels import Levels
-from relu_injectivity.methods.frsb.recursion import Recursion, noise_floor
+from relu_injectivity.methods.frsb.recursion import MAX_BREAKPOINT, Recursion, fft_limit, noise_floor
 from relu_injectivity.machinery.results import ConvergenceError, EnergyResult, ThresholdResult
 
 METHOD = "frsb"
@@ -91,16 +91,23 @@ def _tol(tol, name="tol", lo=1e-13, hi=1e-2):
 
 
 NOISE_MULTIPLE = 10.0
+FFT_NOISE_RATIO = 100.0
+"""Levels are convolved by FFT while its round-off stays below (smallest tol of the run)/FFT_NOISE_RATIO; above
+that breakpoint by the direct sums of numerics/machinery/fourier.py, which keep full relative precision."""
 
 
 def _precision(x, tol, name="tol"):
-    """ValueError when tol is below what double precision can deliver for breakpoints up to max(x)."""
-    floor = NOISE_MULTIPLE * noise_floor(x)
-    if tol < floor:
-        raise ValueError(f"{name} = {tol:g} is below the double-precision floor {floor:.1e} for breakpoints up to "
-                         f"x = {np.max(x):g} (the FFT convolutions of exp(+-x F) lose a factor exp(x) of relative "
-                         f"precision); use tol >= {floor:.1e} or a smaller xmax")
+    """The breakpoints' range check (exp(x (F - m)) must stay in the double range); tol unchanged.  There is no
+    precision floor in x: levels whose FFT round-off would exceed the tolerance use the direct sums."""
+    if np.max(x) > MAX_BREAKPOINT:
+        raise ValueError(f"breakpoints must be <= {MAX_BREAKPOINT:g} (exp(x) must stay inside the double range), got "
+                         f"{np.max(x):g}")
     return tol
+
+
+def _fft_up_to(tol):
+    """Largest breakpoint convolved by FFT for a run whose smallest tolerance is tol/REFINE."""
+    return fft_limit(tol / REFINE / FFT_NOISE_RATIO)
 
 
 def _grid_args(half_width, points_per_unit):
@@ -161,13 +168,14 @@ class _GridTooSmall(Exception):
 class _Problem:
     """Breakpoints, backend and grid of one run; solves (q, chi) at given alpha."""
 
-    def __init__(self, x, backend, grid, max_iter):
+    def __init__(self, x, backend, grid, max_iter, tol):
         self.x, self.grid, self.max_iter = x, grid, max_iter
+        self.fft_up_to = _fft_up_to(tol)
         self.backend = _backend(backend, grid)
         self.levels = Levels(x)
 
     def recursion(self, alpha, grid=None):
-        return Recursion(self.backend, grid or self.grid, self.x, alpha)
+        return Recursion(self.backend, grid or self.grid, self.x, alpha, fft_up_to=self.fft_up_to)
 
     def solve(self, alpha, q, chi, tol, bar=None, mass_tol=None):
         """Fixed point at alpha from (q, chi); with ``mass_tol``, _GridTooSmall as soon as a density loses more
@@ -195,10 +203,11 @@ def _refine(prob, alpha, sol, tol, bar=None):
     """Continue the iteration from ``sol`` to tol/REFINE; the change of estar estimates the solver error of sol
     (near-unit eigenvalues of the update's Jacobian make the residual a poor measure of the distance to the fixed
     point, so the error is measured, not inferred)."""
-    floor = NOISE_MULTIPLE * noise_floor(prob.x)
+    floor = NOISE_MULTIPLE * sol.extra["recursion"].noise_floor
     fine = prob.solve(alpha, sol.q, sol.chi, max(tol / REFINE, floor, 1e-13), bar)
     fine.extra["stages"] = sol.extra.get("stages", []) + [(prob.grid.describe(), fine.iterations)]
     fine.extra["estar_at_tol"] = sol.evaluation.estar
+    fine.extra["functional_change"] = abs(prob.functional(fine) - prob.functional(sol))
     fine.iterations += sol.iterations
     fine.residual_history = sol.residual_history + fine.residual_history
     fine.rejected += sol.rejected
@@ -220,9 +229,11 @@ def _diagnostics(prob, sol, t0):
     L = prob.levels.L(sol.q, sol.chi)
     f = prob.functional(sol)
     ev = sol.evaluation
+    dfdx = prob.levels.dx(sol.q, sol.chi, ev.level_energetic, sol.extra["recursion"].alpha)
     return {
         "q": [float(v) for v in sol.q], "x": [float(v) for v in prob.x], "chi": sol.chi, "L0": float(L[0]),
         "estar": ev.estar, "functional": f, "estimator_gap": ev.estar - f,
+        "dfunctional_dx": [float(v) for v in dfdx], "dilation": float(np.dot(prob.x, dfdx)),
         "lambda": [float(v) for v in sol.lam], "Qhat": [float(v) for v in ev.Qhat],
         "mass_error": float(np.max(np.abs(ev.masses - 1))),
         "iterations": sol.iterations, "rejected_accelerations": sol.rejected,
@@ -243,7 +254,7 @@ def _solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
         except _GridTooSmall as exc:
             q, chi = exc.q, exc.chi
             stages.append((prob.grid.describe(), "grid outgrown (mass error %.1e)" % exc.mass_error))
-            need_h, need_p = _grid.requirements(chi, q, eps)
+            need_h, need_p = _grid.requirements(chi, q, eps, prob.x[-1])
             have = min(prob.grid.left, prob.grid.right)
             prob.regrid(_grid.build(max(1.4 * have, 1.2 * need_h), max(need_p, round(1 / prob.grid.dh))))
             continue
@@ -251,12 +262,12 @@ def _solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
         iterations += sol.iterations
         history += sol.residual_history
         if user_grid:
-            _grid.check(prob.grid, sol.chi, sol.q, eps / GRID_EPS_FACTOR, what=f"FRSB at alpha = {alpha}")
+            _grid.check(prob.grid, sol.chi, sol.q, eps / GRID_EPS_FACTOR, what=f"FRSB at alpha = {alpha}", x_last=prob.x[-1])
             break
-        need_h, need_p = _grid.requirements(sol.chi, sol.q, eps)
+        need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
         if need_h <= min(prob.grid.left, prob.grid.right) and need_p <= round(1 / prob.grid.dh):
             break
-        prob.regrid(_grid.plan(sol.chi, sol.q, eps, margin=1.1))
+        prob.regrid(_grid.plan(sol.chi, sol.q, eps, margin=1.1, x_last=prob.x[-1]))
         q, chi = sol.q, sol.chi
     else:
         raise ConvergenceError(f"FRSB at alpha = {alpha}: the h grid had to be enlarged {MAX_REGRID} times",
@@ -291,10 +302,10 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
         return EnergyResult(METHOD, a, 0.0, 0.0, "exact: alpha <= 2 is the SAT phase, e* = 0 (docs/theory.md §1)",
                             params, {"time_s": time.perf_counter() - t0})
     eps = max(GRID_EPS_FACTOR * tol, 1e-12)
-    grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.1)
+    grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.1, x_last=x[-1])
     if hw is not None or ppu is not None:
-        _grid.check(grid, chi, q, tol, what="FRSB grid (at the start point)")
-    prob = _Problem(x, backend, grid, max_iter)
+        _grid.check(grid, chi, q, tol, what="FRSB grid (at the start point)", x_last=x[-1])
+    prob = _Problem(x, backend, grid, max_iter, tol)
     bar = _progress(progress, None, f"FRSB alpha={a:g} k={k}")
     try:
         sol = _solve_adaptive(prob, a, q, chi, tol, eps, hw is not None or ppu is not None, bar)
@@ -305,6 +316,8 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
     grid_err, details = _grid_error(prob, a, sol)
     diag = _diagnostics(prob, sol, t0)
     diag.update(details, solver_error=solver_err, grid_error=grid_err, estar_at_tol=sol.extra["estar_at_tol"])
+    diag["functional_error"] = (sol.extra["functional_change"] + abs(details["functional_check_grid"]
+                                                                     - diag["functional"]) + ROUNDOFF)
     err = solver_err + grid_err + ROUNDOFF
     how = (f"solver: change of estar between the fixed point at residual < tol and its continuation to tol/{REFINE:g} "
            "(the latter is returned); grid: change of estar at the same (q, chi) on a finer h grid. Numerical error "
@@ -329,7 +342,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     k = len(x)
     tol = _tol(tol, hi=1e-2)
     stol = _tol(solver_tol if solver_tol is not None else max(tol / 10, 1e-11), "solver_tol")
-    stol = _precision(x, max(stol, NOISE_MULTIPLE * noise_floor(x)) if solver_tol is None else stol, "solver_tol")
+    stol = _precision(x, stol, "solver_tol")
     hw, ppu = _grid_args(half_width, points_per_unit)
     max_iter = validate.integer("max_iter", max_iter, lo=1)
     if not (isinstance(bracket, (tuple, list)) and len(bracket) == 2
@@ -341,8 +354,8 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     eps = max(GRID_EPS_FACTOR * stol, 1e-12)
     user_grid = hw is not None or ppu is not None
     q, chi = np.linspace(*COLD_Q, k + 1), COLD_CHI
-    grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3)
-    prob = _Problem(x, backend, grid, max_iter)
+    grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3, x_last=x[-1])
+    prob = _Problem(x, backend, grid, max_iter, stol)
     bar = _progress(progress, None, f"FRSB threshold k={k}")
     solved = {}
     seed = [q, chi]
@@ -364,7 +377,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
         sol = _solve_adaptive(prob, alpha, *seed, stol, eps, user_grid, None)
         seed[:] = [sol.q, sol.chi]
         if not user_grid:
-            prob.regrid(_grid.plan(sol.chi * 0.8, sol.q, eps, margin=1.1))
+            prob.regrid(_grid.plan(sol.chi * 0.8, sol.q, eps, margin=1.1, x_last=prob.x[-1]))
         solved.clear()
 
     try:
@@ -377,7 +390,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
             solve_at(root)
         sol = solved[root]
         if not user_grid:
-            need_h, need_p = _grid.requirements(sol.chi, sol.q, eps)
+            need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
             if need_h > min(prob.grid.left, prob.grid.right) or need_p > round(1 / prob.grid.dh):
                 seed[:] = [sol.q, sol.chi]
                 plan_from(root)

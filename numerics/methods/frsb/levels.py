@@ -49,6 +49,24 @@ class Levels:
         first = self.K.frsb_entropy_first(q[0], L[0])
         return float(first + np.sum(self.K.frsb_entropy_term__map(L[:-1], L[1:], self.x)))
 
+    def entropic_dx(self, q, chi):
+        """d(entropic)/dx_j at fixed (q, chi), j = 0..k-1: the explicit part of term j plus dL/dx_j times the
+        accumulated dS/dL_i, i <= j (derive.frsb.entropic_dx_pieces)."""
+        K, x = self.K, self.x
+        L = self.L(q, chi)
+        dqn = np.ascontiguousarray(self.dq(q)[1:])
+        dL = K.frsb_entropic_dL__map(L[:-1], L[1:], x)
+        dLn = K.frsb_entropic_dLn__map(L[:-1], L[1:], x)
+        D = K.frsb_entropic_dL_first(q[0], L[0]) + np.cumsum(dL + np.concatenate([[0.0], dLn[:-1]]))
+        return K.frsb_entropic_dx_explicit__map(L[:-1], L[1:], x) + K.frsb_L_dx__map(x, dqn) * D
+
+    def dx(self, q, chi, level_energetic, alpha):
+        """de/dx_j of (FRSB-e) at fixed (q, chi): entropic part plus the energetic part from the level integrals
+        En_i = -alpha int p_i F_i (derive.frsb.energetic_dx).  At a stationary point this is the derivative of the
+        stationary value (envelope theorem)."""
+        En = np.ascontiguousarray(level_energetic, dtype=float)
+        return self.entropic_dx(q, chi) + self.K.frsb_energetic_dx__map(En[:-1], En[1:], self.x, float(alpha))
+
     def G(self, q, chi, L=None):
         """G_0..G_k of (S_i)."""
         L = self.L(q, chi) if L is None else L

@@ -38,13 +38,31 @@ the periodic extension of what the FFT convolves has no jump (derive.frsb.step_b
 
 FAR = 1e6
 NOISE_FACTOR = 0.3
-"""Round-off of one evaluation relative to machine epsilon times the dynamic range (measured: ~0.07 at xmax = 15)."""
+"""Round-off of one FFT level relative to machine epsilon times the dynamic range (measured: ~0.07 at x = 15)."""
+DIRECT_NOISE = 1e-14
+"""Round-off level of the update map aimed at by the automatic choice of the convolution per level."""
+RESOLVE = 3.0
+"""The direct sums use a spacing of at most (effective width of the integrand)/RESOLVE (trapezoid error
+~exp(-2 pi^2 RESOLVE^2) relative)."""
+DIRECT_CHUNK = 64
+"""Offsets of the direct sum processed together (bounds the memory to DIRECT_CHUNK grid-long rows)."""
+MAX_BREAKPOINT = 600.0
+"""exp(x (F - m)) with F in [-1, 0] must stay inside the double range (e^709)."""
 
 
 def noise_floor(x, span=1.0) -> float:
-    """Round-off level of the update map: the FFT convolutions of exp(+-x F) carry an absolute error ~ eps times
-    their maximum, i.e. a relative error ~ eps exp(x_max span) where they are smallest (span = the range of F_k)."""
-    return NOISE_FACTOR * np.finfo(float).eps * float(np.exp(np.max(x) * span))
+    """Round-off level of the update map when every level is convolved by FFT: the FFT convolutions of exp(+-x F)
+    carry an absolute error ~ eps times their maximum, i.e. a relative error ~ eps exp(x span) where they are
+    smallest (span = the range of F_k).  With the direct sums above ``fft_up_to`` the map's floor is
+    ``noise_floor(x[x <= fft_up_to])``."""
+    x = np.asarray(x, dtype=float)
+    return NOISE_FACTOR * np.finfo(float).eps * float(np.exp(np.max(x, initial=0.0) * span))
+
+
+def fft_limit(noise=DIRECT_NOISE, span=1.0) -> float:
+    """The largest breakpoint whose level is convolved by FFT with round-off below ``noise`` (inverse of
+    noise_floor); levels with larger x use the direct sums."""
+    return float(np.log(noise / (NOISE_FACTOR * np.finfo(float).eps)) / span)
 
 
 @dataclass
@@ -55,12 +73,18 @@ class Evaluation:
     estar: float
     energetic: float
     masses: np.ndarray
+    level_energetic: np.ndarray = None
+    """-alpha int p_i F_i for i = 0..k (the first is ``energetic``); they give the breakpoint derivative."""
 
 
 class Recursion:
     """Backward/forward recursion of the k-step functional on one grid and backend, breakpoints x fixed."""
 
-    def __init__(self, backend, grid: fourier.PeriodicGrid, x, alpha: float, order: int = GREGORY_ORDER):
+    def __init__(self, backend, grid: fourier.PeriodicGrid, x, alpha: float, order: int = GREGORY_ORDER,
+                 fft_up_to=None):
+        """fft_up_to: levels with x_i <= this are convolved by FFT, the others by direct sums (default: the
+        largest x whose FFT round-off stays below DIRECT_NOISE, see :func:`fft_limit`; 0 = all direct,
+        inf = all FFT)."""
         self.b, self.grid, self.alpha = backend, grid, float(alpha)
         self.x = np.asarray(x, dtype=float)
         self.k = len(self.x)
@@ -80,7 +104,8 @@ class Recursion:
         self.pieces = []
         for j in range(len(ends) - 1):
             a, e = ends[j], ends[j + 1]
-            kern = (kn(f"frsb_last_density_piece{j}"), kn(f"frsb_qhat_last_piece{j}"), kn(f"frsb_estar_piece{j}"))
+            kern = (kn(f"frsb_last_density_piece{j}"), kn(f"frsb_qhat_last_piece{j}"), kn(f"frsb_estar_piece{j}"),
+                    kn(f"frsb_energetic_last_piece{j}"))
             if 0 < j < len(ends) - 2:
                 # interior piece (between two kinks of F_k, where exp(x F_k) varies fast): Gauss-Legendre nodes,
                 # g at the nodes from its trigonometric interpolant (exact for the band-limited g)
@@ -94,7 +119,12 @@ class Recursion:
                 self.pieces.append(("grid", self.h[a:e + 1], w, slice(a, e + 1), kern))
         self.step_variance = host.frsb_step_variance__map
         span = float(host.frsb_boundary(-FAR) - host.frsb_boundary(FAR))
-        self.noise_floor = noise_floor(self.x, span)
+        self.span = span
+        self.fft_up_to = fft_limit(DIRECT_NOISE, span) if fft_up_to is None else float(fft_up_to)
+        self.direct = self.x > self.fft_up_to
+        self.noise_floor = max(noise_floor(self.x[~self.direct], span), np.finfo(float).eps)
+        self.h_host = grid.h
+        self.origin = float(grid.h[0])
 
     def variances(self, q, chi):
         """v_0..v_k: the steps dq_i/(2 chi) in h."""
@@ -115,6 +145,9 @@ class Recursion:
         dF[k - 1] = kn("frsb_last_level_dh")(self.h, x[k - 1], s_last)
         step, dstep = kn("frsb_step_background"), kn("frsb_step_background_dh")
         for i in range(k - 2, -1, -1):
+            if self.direct[i]:
+                F[i], dF[i] = self._backward_direct(F[i + 1], dF[i + 1], x[i], float(v[i + 1]))
+                continue
             E = kn("frsb_exp_tilt")(F[i + 1], x[i], 0.0)
             lim = (b.scalar(E[0]), b.scalar(E[-1]), STEP_CENTRE)
             r = E - step(self.h, *lim, STEP_WIDTH2)
@@ -127,23 +160,86 @@ class Recursion:
         P[0] = kn("frsb_density0")(self.h, float(v[0]))
         for i in range(k):
             m = b.scalar(xp.min(F[i]))
-            u = kn("frsb_untilt")(P[i], F[i], x[i], m)
-            g, _, ghat = fourier.convolve(b, u, mult[i + 1], M, spectrum=True)
+            if self.direct[i]:
+                g = self._forward_direct(P[i], F[i], dF[i], x[i], m, float(v[i + 1]))
+            else:
+                u = kn("frsb_untilt")(P[i], F[i], x[i], m)
+                g, _, ghat = fourier.convolve(b, u, mult[i + 1], M, spectrum=True)
             if i + 1 < k:
                 P[i + 1] = kn("frsb_forward_step")(g, F[i + 1], x[i], m)
         last = []
-        for kind, hp, w, where, (dens, qh, est) in self.pieces:
+        if self.direct[k - 1]:
+            # g varies like exp(-x_{k-1} F_{k-1}); its interpolant is taken of the O(1) function
+            # exp(x (F_{k-1} - m)) g, and F_{k-1} at the nodes is the closed form
+            ghat = b.rfft(kn("frsb_forward_step")(g, F[k - 1], x[k - 1], m))
+        for j, (kind, hp, w, where, (dens, qh, est, enk)) in enumerate(self.pieces):
             if kind == "gauss":
                 gp = xp.real(where @ ghat)
+                if self.direct[k - 1]:
+                    gp = kn("frsb_untilt")(gp, kn("frsb_last_level")(hp, x[k - 1], s_last), x[k - 1], m)
             else:
                 gp = g[where]
             pk = dens(gp, hp, x[k - 1], m)
-            last += [xp.dot(w, qh(pk, hp, a, float(chi))), xp.dot(w, est(pk, hp, a)), xp.dot(w, pk)]
+            last += [xp.dot(w, qh(pk, hp, a, float(chi))), xp.dot(w, est(pk, hp, a)), xp.dot(w, pk),
+                     xp.dot(w, enk(pk, hp, a))]
         dh = self.grid.dh
         Q = xp.sum(kn("frsb_qhat_integrand")(P, dF, a, float(chi)), axis=1) * dh
         masses = xp.sum(P, axis=1) * dh
-        energetic = xp.sum(kn("frsb_energetic_integrand")(P[0], F[0], a)) * dh
-        host = b.to_host(xp.concatenate([Q, masses, xp.stack([energetic] + last)]))
-        tail = host[2 * k + 1:].reshape(-1, 3).sum(axis=0)
+        En = xp.sum(kn("frsb_energetic_integrand")(P, F, a), axis=1) * dh
+        host = b.to_host(xp.concatenate([Q, masses, En, xp.stack(last)]))
+        tail = host[3 * k:].reshape(-1, 4).sum(axis=0)
         return Evaluation(Qhat=np.concatenate([host[:k], [tail[0]]]), estar=float(tail[1]),
-                          energetic=float(host[2 * k]), masses=np.concatenate([host[k:2 * k], [tail[2]]]))
+                          energetic=float(host[2 * k]), masses=np.concatenate([host[k:2 * k], [tail[2]]]),
+                          level_energetic=np.concatenate([host[2 * k:3 * k], [tail[3]]]))
+
+    # ------------------------------------------------------------------------------ direct (real-space) levels
+
+    def _offsets(self, dfdh, x, v):
+        """Offsets and weights of the direct sum at a level with breakpoint x and step variance v.  The integrand
+        gamma_v(u) exp(+-x F(h + u)) has the width sqrt(v/(1 + v x kappa)), kappa = max|F''| (from dF/dh); the
+        spacing resolves it RESOLVE times, as a whole fraction dh/s of the grid spacing."""
+        b, xp, dh = self.b, self.b.xp, self.grid.dh
+        kappa = float(b.to_host(xp.max(xp.abs(xp.diff(dfdh))))) / dh
+        width = np.sqrt(v / (1.0 + v * x * kappa))
+        s = max(1, int(np.ceil(RESOLVE * dh / width)))
+        radius = fourier.direct_radius(v, x * self.span)
+        return fourier.direct_weights(b, self.kn("frsb_density0"), v, dh / s, radius)
+
+    def _background(self, f):
+        lim = (self.b.scalar(f[0]), self.b.scalar(f[-1]), STEP_CENTRE)
+        step = self.kn("frsb_step_background")
+        return (lambda hh: step(hh, *lim, STEP_WIDTH2)), f - step(self.h, *lim, STEP_WIDTH2)
+
+    def _shifted_F(self, F, u):
+        """F(h_j + u_r) (rows): the smooth periodic remainder after the Gaussian step is shifted spectrally, the
+        step is evaluated at the shifted points."""
+        bg, rest = self._background(F)
+        xp = self.b.xp
+        pts = self.h[None, :] + xp.asarray(u)[:, None]
+        return fourier.shifted(self.b, rest, u / self.grid.dh) + bg(pts)
+
+    def _backward_direct(self, Fn, dFn, x, v):
+        """F_i and dF_i/dh from F_{i+1} by the direct sum of gamma_v * exp(x F_{i+1}) (full relative precision)."""
+        if v == 0.0:
+            return Fn, dFn
+        kn = self.kn
+        u, w, wd = self._offsets(dFn, x, v)
+        C = dC = 0.0
+        for c in range(0, len(u), DIRECT_CHUNK):
+            E = kn("frsb_exp_tilt")(self._shifted_F(Fn, u[c:c + DIRECT_CHUNK]), x, 0.0)
+            C = C + w[c:c + DIRECT_CHUNK] @ E
+            dC = dC + wd[c:c + DIRECT_CHUNK] @ E
+        return kn("frsb_log_step")(C, x, 0.0), kn("frsb_log_step_dh")(C, dC, x)
+
+    def _forward_direct(self, P, F, dF, x, m, v):
+        """g = gamma_v * (p_i exp(-x (F_i - m))) on the grid by the direct sum (full relative precision)."""
+        kn, b = self.kn, self.b
+        if v == 0.0:
+            return kn("frsb_untilt")(P, F, x, m)
+        u, w, _ = self._offsets(dF, x, v)
+        g = 0.0
+        for c in range(0, len(u), DIRECT_CHUNK):
+            uc = u[c:c + DIRECT_CHUNK]
+            Ps = fourier.shifted(b, P, uc / self.grid.dh)
+            g = g + w[c:c + DIRECT_CHUNK] @ kn("frsb_untilt")(Ps, self._shifted_F(F, uc), x, m)
+        return g
