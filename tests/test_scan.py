@@ -16,7 +16,7 @@ from relu_injectivity.interfaces.cli import main as cli
 from relu_injectivity.machinery import validate
 from relu_injectivity.methods.registry import METHODS, Method
 from relu_injectivity.machinery.results import ConvergenceError, EnergyResult
-from relu_injectivity.workflow.scan import ScanInterrupted, ScanResult, grid, scan
+from relu_injectivity.workflow.scan import ScanInterrupted, ScanResult, grid, process_pool, scan
 
 
 def energy(alpha, *, control="", scale=1.0, init=None, progress=False):
@@ -60,10 +60,16 @@ def calls(control):
 ALPHAS = grid(2.5, 8.0, 12)
 
 
+def pooled(method, alphas, **kw):
+    """``scan`` on a fresh local process pool of 2 workers (the default executor starts one only when it pays)."""
+    with process_pool(2) as ex:
+        return scan(method, alphas, ex, **kw)
+
+
 def test_rs_scan_matches_energy_on_serial_pool_and_threads():
     direct = [ri.energy("rs", a) for a in ALPHAS]
     runs = {"serial": scan("rs", ALPHAS, "serial", store=False),
-            "process pool": scan("rs", ALPHAS, store=False, blocks=3)}
+            "process pool": pooled("rs", ALPHAS, store=False, blocks=3)}
     with cf.ThreadPoolExecutor(2) as ex:
         runs["threads"] = scan("rs", ALPHAS[::-1] + ALPHAS[:2], ex, store=False)  # unsorted, duplicates
     for name, s in runs.items():
@@ -78,7 +84,7 @@ def test_registered_solvers_agree_between_serial_and_pool(method, params, alphas
     if method not in METHODS:
         pytest.skip(f"{method} not registered yet")
     serial = scan(method, alphas, "serial", store=False, blocks=2, **params)
-    pool = scan(method, alphas, store=False, blocks=2, **params)
+    pool = pooled(method, alphas, store=False, blocks=2, **params)
     assert [r.energy for r in pool.results] == [r.energy for r in serial.results]
     assert np.all(serial.errors < 1e-3) and np.all(np.diff(serial.energies) > 0)
 
@@ -101,7 +107,7 @@ def test_warm_start_chains_follow_the_blocks(control):
     s = scan("fake-warm", al, "serial", store=False, blocks=2, control=str(control))
     assert [r.diagnostics["init_alpha"] for r in s.results] == [None, 3.0, 4.0, None, 6.0, 7.0]
     assert np.array_equal(s.energies, np.array(al) ** 2)
-    pool = scan("fake-warm", al, store=False, blocks=2, control=str(control))  # process pool: same chains
+    pool = pooled("fake-warm", al, store=False, blocks=2, control=str(control))  # process pool: same chains
     assert [r.diagnostics for r in pool.results] == [r.diagnostics for r in s.results]
     assert pool.params == {"control": str(control), "scale": 1.0}
 
@@ -130,11 +136,11 @@ def test_killed_worker_process_then_rerun_computes_only_the_rest(tmp_path, contr
     st = tmp_path / "store"
     (control / "exit").write_text(repr(al[7]))
     with pytest.raises(cf.process.BrokenProcessPool):
-        scan("fake-warm", al, store=st, blocks=2, control=str(control))
+        pooled("fake-warm", al, store=st, blocks=2, control=str(control))
     stored = len(list(st.rglob("*.json")))
     assert 2 <= stored < len(al)  # al[5], al[6] at least were saved before the crash at al[7]
     n_before = len(calls(control))
-    s = scan("fake-warm", al, store=st, blocks=2, control=str(control))
+    s = pooled("fake-warm", al, store=st, blocks=2, control=str(control))
     redone = [a for a, _ in calls(control)[n_before:]]
     assert s.computed == len(redone) == len(al) - stored and al[7] in redone
     assert s.from_store == stored and np.array_equal(s.energies, np.array(al) ** 2)
@@ -226,6 +232,7 @@ from relu_injectivity.workflow.scan import ProcessPool
 import relu_injectivity.workflow.scan as sm
 made = []
 sm.process_pool = lambda n=None: made.append(n) or ProcessPool(n)
+sm.POOL_AFTER_S = 0.0  # the default executor starts its pool even for this cheap scan
 s = ri.scan("rs", [5.5, 6.0, 6.5], store=False, blocks=3)
 assert made, "no process pool was used"
 import json
@@ -242,6 +249,21 @@ def test_default_pool_runs_from_a_script_without_main_guard(tmp_path):
     r = subprocess.run([sys.executable, "plain.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads(r.stdout) == [ri.energy("rs", a).energy for a in (5.5, 6.0, 6.5)]
+
+
+def test_default_executor_starts_a_pool_only_when_it_pays(monkeypatch, control):
+    import relu_injectivity.workflow.scan as sm
+
+    made = []
+    real = sm.process_pool
+    monkeypatch.setattr(sm, "process_pool", lambda n=None: made.append(n) or real(n))
+    al = [3.0, 4.0, 5.0, 6.0]
+    s = scan("fake-warm", al, store=False, blocks=4, control=str(control))
+    assert made == [] and s.computed == 4  # cheap: all in this process
+    monkeypatch.setattr(sm, "POOL_AFTER_S", 0.0)
+    t = scan("fake-warm", al, store=False, blocks=4, control=str(control))
+    assert made == [2 if (os.cpu_count() or 1) >= 2 else 1] or (os.cpu_count() or 1) == 1
+    assert [r.diagnostics for r in t.results] == [r.diagnostics for r in s.results]
 
 
 def test_progress_bar_runs(capsys):

@@ -14,8 +14,8 @@ from the same neighbour as an uninterrupted one would have.
 
 Each point is saved to the results store (workflow/store.py) by the task that computed it, as soon as it is
 computed: a scan killed half-way leaves its finished points on disk and a rerun computes only the rest.  Executors:
-``None`` -> a local process pool (``process_pool``; no pool at all when at most one block has work), ``"serial"``
--> in this process, or any Executor, e.g. ``dask.distributed.Client(...).get_executor()`` (the store directory
+``None`` -> the first block in this process, the others on a local process pool (``process_pool``) when they would
+take more than ``POOL_AFTER_S`` seconds serially, else here too; ``"serial"`` -> in this process, or any Executor, e.g. ``dask.distributed.Client(...).get_executor()`` (the store directory
 must then be reachable from the workers, or results are only saved by this process).
 
 The local pool needs no ``if __name__ == "__main__":`` guard in the calling script: its workers (forkserver or
@@ -34,6 +34,7 @@ import numbers
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -223,12 +224,21 @@ def process_pool(workers: int | None = None) -> ProcessPool:
     return ProcessPool(workers)
 
 
+POOL_AFTER_S = 3.0
+"""The default executor runs the first block in this process and starts a local pool for the rest only when the
+rest would take longer than this serially (starting workers that load the kernels costs a few seconds)."""
+
+
+def _pool_pays(first_block_s: float, blocks_left: int, cpus: int) -> bool:
+    return cpus > 1 and first_block_s * blocks_left > POOL_AFTER_S
+
+
 def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None = None, on_error: str = "raise",
          progress: bool = False, **params) -> ScanResult:
     """e*(alpha) of ``method`` for every alpha in ``alphas`` (``params`` go to ``numerics.energy``).
 
-    executor: None (local process pool, no ``__main__`` guard needed), "serial", or any
-    concurrent.futures.Executor (not shut down here).
+    executor: None (the first block here, the rest on a local process pool if that pays, see POOL_AFTER_S; no
+    ``__main__`` guard needed), "serial", or any concurrent.futures.Executor (not shut down here).
     store: None (default store directory), False (none), a path or a ``numerics.store.Store``.
     blocks: number of contiguous alpha blocks (default: CPU count when warm-starting, else 4x that), see module doc.
     on_error: "raise" (default) or "skip" (solver failures recorded in ``ScanResult.failures``).
@@ -282,16 +292,15 @@ def scan(method: str, alphas, executor=None, *, store=None, blocks: int | None =
         from tqdm import tqdm
 
         bar = tqdm(total=len(alist), initial=from_store, desc=f"scan {method}", unit="alpha")
-    own = None
-    if executor is None:
-        executor = SerialExecutor() if len(tasks) <= 1 else process_pool(min(cpus, len(tasks)))
-        own = executor
-    elif executor == "serial":
+    own, auto = None, executor is None
+    if executor is None or executor == "serial":
         executor = SerialExecutor()
     try:
-        futures = {}
+        futures, t_first = {}, time.perf_counter()
         try:
-            for items, init, n in tasks:
+            for i, (items, init, n) in enumerate(tasks):
+                if auto and i == 1 and _pool_pays(time.perf_counter() - t_first, len(tasks) - 1, cpus):
+                    own = executor = process_pool(min(cpus, len(tasks) - 1))
                 futures[executor.submit(_run_block, module, items, init, params, warm, st, on_error == "skip")] = n
             for fut in cf.as_completed(futures):
                 for a, r, fail, did, saved in fut.result():
