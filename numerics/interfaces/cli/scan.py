@@ -65,7 +65,8 @@ def _common(p):
     once = cli_args.Once
     w = p.add_mutually_exclusive_group()
     w.add_argument("--workers", type=cli_args.integer("--workers"), default=None, action=once,
-                   help="processes of the local pool (default: CPU count)")
+                   help="a local pool of W processes (default: this process, plus a pool of CPU-count "
+                        "workers when the scan is long enough to pay for starting it)")
     w.add_argument("--serial", action="store_true", help="compute in this process (no pool)")
     c = p.add_mutually_exclusive_group()
     c.add_argument("--cache-dir", default=None, action=once,
