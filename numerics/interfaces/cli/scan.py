@@ -47,7 +47,8 @@ def add_parser(sub):
                      help="write alpha,energy,error,error_method,failure rows to FILE ('-' for stdout)")
     s.add_argument("--digits", type=cli_args.integer("--digits"), default=None, action=once,
                    help="mpmath precision (decimal digits); default double")
-    _common(s)
+    _common(s, "this process, plus a pool of CPU-count workers when the scan is long enough to pay for "
+               "starting it")
     s.add_argument("--blocks", type=cli_args.integer("--blocks"), default=None, action=once,
                    help="contiguous alpha blocks, each a warm-start chain run by one worker (default: CPU count "
                         "for warm-started methods, else 4x that)")
@@ -58,15 +59,14 @@ def add_parser(sub):
     f.add_argument("--out", default="figures", action=once, help="output directory (default: figures)")
     f.add_argument("--quick", action="store_true", help="low resolution: small k, few alpha (minutes on 2 cores)")
     f.add_argument("--only", nargs="+", default=None, help="figure names: energy overlap threshold_k euler")
-    _common(f)
+    _common(f, "CPU count")
 
 
-def _common(p):
+def _common(p, workers_default):
     once = cli_args.Once
     w = p.add_mutually_exclusive_group()
     w.add_argument("--workers", type=cli_args.integer("--workers"), default=None, action=once,
-                   help="a local pool of W processes (default: this process, plus a pool of CPU-count "
-                        "workers when the scan is long enough to pay for starting it)")
+                   help=f"a local pool of W processes (default: {workers_default})")
     w.add_argument("--serial", action="store_true", help="compute in this process (no pool)")
     c = p.add_mutually_exclusive_group()
     c.add_argument("--cache-dir", default=None, action=once,
