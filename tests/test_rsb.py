@@ -86,3 +86,11 @@ def test_bad_input():
         ri.threshold("rsb", steps=1.5)
     with pytest.raises(ValueError):
         ri.energy("rsb", 6.0, gradient="magic")
+
+
+def test_frsb_converged_flag_is_checked():
+    import pytest
+    import relu_injectivity as ri
+
+    with pytest.raises(TypeError, match="converged must be True or False"):
+        ri.threshold("frsb", converged="yes")

@@ -51,3 +51,10 @@ def choice(name: str, x, allowed) -> str:
     if x not in allowed:
         raise ValueError(f"unknown {name} {x!r}; allowed: {', '.join(map(str, allowed))}")
     return x
+
+
+def boolean(name: str, x) -> bool:
+    """A flag: True or False (not a truthy string or number)."""
+    if not isinstance(x, bool):
+        raise TypeError(f"{name} must be True or False, got {x!r}")
+    return x

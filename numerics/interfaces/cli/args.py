@@ -149,6 +149,10 @@ def method_params(tokens: list[str], defaults: dict | None = None) -> dict:
         if "=" in name:
             name, val = name.split("=", 1)
             i += 1
+        elif isinstance(defaults.get(name.replace("-", "_")), bool) and (
+                i + 1 >= len(tokens) or tokens[i + 1].startswith("--")):
+            val = "true"                       # a flag: --converged alone means --converged true
+            i += 1
         else:
             if i + 1 >= len(tokens):
                 raise UsageError(f"parameter {tok} needs a value")

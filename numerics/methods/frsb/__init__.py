@@ -66,8 +66,15 @@ SLOPE_STEP = 3e-3
 
 # ------------------------------------------------------------------------------------------ validation
 
+MAX_LEVELS = 10000
+"""Largest k accepted: one evaluation costs ~k M log M (M >= 700 grid points) and the solver needs hundreds."""
+
+
 def _breakpoints(k, xmax, breakpoints):
     k = validate.integer("k", k, lo=1)
+    if k > MAX_LEVELS:
+        raise ValueError(f"k must be <= {MAX_LEVELS} (frsb.MAX_LEVELS: memory and time grow like k times the grid "
+                         f"length), got {k}")
     if breakpoints is None:
         xmax = validate.real("xmax", xmax, lo=0.0)
         if k > 1 and xmax <= 0.01:
@@ -165,10 +172,28 @@ class _GridTooSmall(Exception):
         self.q, self.chi, self.mass_error = q, chi, mass_error
 
 
+MEMORY_LIMIT = 4 * 2**30
+"""Largest estimated working set of one evaluation (bytes) accepted before allocating (docs/theory.md §4.8)."""
+ARRAYS_PER_LEVEL = 3
+"""F_i, dF_i/dh and p_i are held for every level (plus a few grid-long work arrays)."""
+
+
+def _memory_check(k, grid, what="FRSB"):
+    """ValueError, before anything is allocated, when k levels on this grid would need more than MEMORY_LIMIT."""
+    need = (ARRAYS_PER_LEVEL * k + 16) * grid.M * 8
+    if need > MEMORY_LIMIT:
+        max_k = max(int((MEMORY_LIMIT / (8 * grid.M) - 16) // ARRAYS_PER_LEVEL), 0)
+        raise ValueError(f"{what}: k = {k} levels on a grid of {grid.M} points need about {need / 2**30:.1f} GiB, "
+                         f"above the limit of {MEMORY_LIMIT / 2**30:.0f} GiB (frsb.MEMORY_LIMIT); at this alpha and "
+                         f"tol use k <= {max_k}" + ("" if max_k else " (the grid alone is too large: a smaller "
+                                                                     "alpha or a larger tol)"))
+
+
 class _Problem:
     """Breakpoints, backend and grid of one run; solves (q, chi) at given alpha."""
 
     def __init__(self, x, backend, grid, max_iter, tol):
+        _memory_check(len(x), grid)
         self.x, self.grid, self.max_iter = x, grid, max_iter
         self.fft_up_to = _fft_up_to(tol)
         self.backend = _backend(backend, grid)
@@ -195,6 +220,7 @@ class _Problem:
         return self.levels.entropic(sol.q, sol.chi) + sol.evaluation.energetic
 
     def regrid(self, grid):
+        _memory_check(len(self.x), grid)
         self.grid = grid
         self.backend = _backend(self.backend, grid)
 
@@ -329,8 +355,12 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
 # -------------------------------------------------------------------------------------------- threshold
 
 def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, progress=False, half_width=None,
-              points_per_unit=None, bracket=(6.0, 7.0), solver_tol=None, max_iter=3000) -> ThresholdResult:
+              points_per_unit=None, bracket=(6.0, 7.0), solver_tol=None, max_iter=3000, converged=False,
+              max_steps=12) -> ThresholdResult:
     """alpha_inj of the k-step FRSB ansatz: the root of estar(alpha) = 1 (docs/theory.md §4.9).
+
+    converged=True: instead, alpha_FRSB as the limit of the optimised-breakpoint ladder r = 1..max_steps
+    (methods/rsb, docs/ladder.md), with an error bar covering every admissible fit of the rungs.
 
     Secant steps from the upper end of ``bracket`` (the second point 2% of the bracket below it) until the step is
     below tol/4, then Brent on a small bracket around the last iterate (sign change checked); every evaluation
@@ -338,6 +368,10 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     tol: accuracy asked for alpha; the fixed points are solved to ``solver_tol`` (default tol/10) on one h grid
     planned for the search (re-planned once if the root's solution asks for more).
     """
+    if validate.boolean("converged", converged):
+        from relu_injectivity.methods.rsb import converged_threshold
+
+        return converged_threshold(max_steps=max_steps, backend=backend)
     x = _breakpoints(k, xmax, breakpoints)
     k = len(x)
     tol = _tol(tol, hi=1e-2)
@@ -389,6 +423,10 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
         if root not in solved:
             solve_at(root)
         sol = solved[root]
+        if not bracket[0] <= root <= bracket[1]:
+            raise ConvergenceError(f"FRSB threshold (k = {k}): the root of estar(alpha) = 1 lies at {root:.6f}, outside "
+                                   f"the bracket {tuple(bracket)}; pass a bracket that contains it",
+                                   {"root": root, "bracket": list(bracket), "evaluations": _evals(solved)})
         if not user_grid:
             need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
             if need_h > min(prob.grid.left, prob.grid.right) or need_p > round(1 / prob.grid.dh):

@@ -164,7 +164,7 @@ def converged_threshold(*, max_steps=12, tol=1e-9, solver_tol=1e-10, backend="au
     lim = lad.limit
     return ThresholdResult(METHOD, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "converged": True},
                            {"ladder": lad.rows, "extrapolation": lim.to_dict(), **_checks(lad),
-                            "time_s": lad.time_s})
+                            "time_s": lad.time_s}, how="spread of the limit fits over the rungs")
 
 
 def converged_energy(alpha, *, max_steps=12, solver_tol=1e-10, backend="auto", gradient="auto",
