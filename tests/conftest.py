@@ -19,7 +19,7 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
-    if ROOT in INSTALLED.parents and os.environ.get("INJECTIVITY_TEST_SOURCE") != "1":
+    if INSTALLED == (ROOT / "numerics").resolve() and os.environ.get("INJECTIVITY_TEST_SOURCE") != "1":
         raise pytest.UsageError(f"relu_injectivity was imported from the checkout ({INSTALLED}), not from an installed "
                                 "wheel; run `pip install .` (or set INJECTIVITY_TEST_SOURCE=1 for an editable install)")
 
