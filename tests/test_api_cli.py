@@ -85,7 +85,11 @@ def test_cli_bad_input_one_line_exit_2(args, word, capsys):
     assert len(lines) == 1 and word in lines[0] and out == ""
 
 
-def test_cli_all_lists_every_method(capsys):
+def test_cli_all_lists_every_method(capsys, monkeypatch):
+    import dataclasses
+
+    frsb = ri.METHODS["frsb"]  # the main job uses k=30; a few steps are enough to test the command
+    monkeypatch.setitem(ri.METHODS, "frsb", dataclasses.replace(frsb, all_params={**frsb.all_params, "k": 4}))
     assert cli.main(["all", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     expected = [m for m, spec in ri.METHODS.items() if spec.all_params is not None]
@@ -124,8 +128,15 @@ def pickle_round_trip(x):
     return y
 
 
-def test_generate_check_via_cli():
-    assert run_cli("generate", "--check").returncode == 0
+def test_generate_is_forwarded_to_derive(monkeypatch, tmp_path):
+    """`injectivity generate [--check] [--out DIR]` is `python -m derive` (whose check tests/test_codegen.py runs)."""
+    import relu_injectivity.derive.__main__ as derive_main
+
+    seen = []
+    monkeypatch.setattr(derive_main, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["generate", "--check"]) == 0 and cli.main(["generate", "--out", str(tmp_path)]) == 0
+    assert seen == [["--check"], ["--out", str(tmp_path)]]
+    assert cli.main(["generate", "stray"]) == 2
 
 
 def test_results_pickle_round_trip():
