@@ -14,16 +14,18 @@ METHODS = (("rs", "RS"), ("one-rsb", "1-RSB"), ("frsb", "FRSB"), ("euler", "Eule
 
 
 def figure_finite_n(d):
-    from relu_injectivity.workflow import figures as F
+    import matplotlib
 
-    plt = F._plt()
-    quick = d.s is F.QUICK
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    quick = d.s.dpi < 150          # the QUICK settings of figures.py are the low-resolution ones
     samples = 20 if quick else 100
-    store = False if d.store is None else d.store
+    store = d.store
     sims = {n: [finite_n.simulate(n, a, samples, seed=0, counts=True, executor=d.executor, store=store)
                 for a in ALPHAS] for n in NS}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
-    colors = F._colors(len(NS) + len(METHODS))
+    colors = [plt.get_cmap("tab10")(i) for i in range(len(NS) + len(METHODS))]
     for c, n in zip(colors, NS):
         s = sims[n]
         a = [x.alpha for x in s]

@@ -53,7 +53,9 @@ def run(args, extra) -> int:
         return 0
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
-    store = False if args.no_cache else None
+    from relu_injectivity.workflow.store import Store
+
+    store = None if args.no_cache else Store()
     if args.workers == 1:
         r = finite_n.simulate(args.n, args.alpha, args.samples, seed=args.seed, counts=not args.decide_only,
                               store=store)

@@ -184,10 +184,12 @@ def brute_force_min_count(W: np.ndarray) -> int:
     return best
 
 
-def plain_milp_min_count(W: np.ndarray, *, eps: float = 1e-6, time_limit: float = 3600.0):
+def plain_milp_min_count(W: np.ndarray, *, eps: float = 1e-6, time_limit: float = 3600.0, total_limit=None):
     """The plain big-M MILP baseline: for each coordinate j and sign s, pin x_j = s, |x|_inf <= 1, binary z_mu,
     w_mu . x <= -eps + M z_mu with one global M = max_mu ||w_mu||_1 + eps; minimise sum z; D = min over the
-    2n sub-problems.  Float tolerances decide strictness here: it is a benchmark reference only."""
+    2n sub-problems.  Float tolerances decide strictness here: it is a benchmark reference only.
+    Returns None if ``total_limit`` seconds pass before all sub-problems are solved."""
+    t0 = time.perf_counter()
     W = np.asarray(W, dtype=float)
     m, n = W.shape
     M = float(np.abs(W).sum(axis=1).max()) + eps
@@ -201,8 +203,13 @@ def plain_milp_min_count(W: np.ndarray, *, eps: float = 1e-6, time_limit: float 
             lo = np.concatenate([-np.ones(n), np.zeros(m)])
             hi = np.concatenate([np.ones(n), np.ones(m)])
             lo[j] = hi[j] = s
+            left = time_limit if total_limit is None else min(time_limit, total_limit - (time.perf_counter() - t0))
+            if left <= 0:
+                return None
             res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(lo, hi),
-                       options={"time_limit": time_limit})
+                       options={"time_limit": left})
+            if res.status == 1:
+                return None
             if res.status == 0:
                 best = min(best, int(round(res.fun)))
     return best

@@ -6,7 +6,7 @@ sample is reproducible on its own.  Per sample: exact D(W) (``counts=True``) or 
 D(W) >= n (``counts=False``, cheaper).  A Gaussian W is in general position with probability one (float
 entries: a vanishing n x n minor is not excluded but has never been seen), so injective <=> D(W) >= n.
 
-Each sample is kept in the results store (one entry per sample, keyed by n, m, seed, index, mode and the
+Given a results store, each sample is kept there (one entry per sample, keyed by n, m, seed, index, mode and the
 hash of this subpackage's sources) through ``Store.get`` / ``Store.put`` only, so an interrupted run resumes;
 samples run on any concurrent.futures Executor.  Beside P(injective): q_{m,n} = E chi(X_{m,n}) exactly
 (methods/euler.py), which the Euler surrogate reads as q ~ P(not injective).
@@ -144,7 +144,8 @@ def simulate(n: int, alpha: float, samples: int, *, seed: int = 0, counts: bool 
     """P(injective) of x -> ReLU(Wx), W Gaussian m x n with m = round(alpha n), from ``samples`` layers.
 
     counts: exact D(W) per sample (else only the decision D >= n).  executor: any concurrent.futures
-    Executor (None: in this process).  store: a results Store (None: the default one; False: none).
+    Executor (None: in this process).  store: a results store (``relu_injectivity.Store()``; anything with
+    its get/put) where every sample is kept and from which a rerun resumes; None/False: none.
     progress: optional callable(done, total).
     """
     for name, v in (("n", n), ("samples", samples), ("seed", seed)):
@@ -160,13 +161,11 @@ def simulate(n: int, alpha: float, samples: int, *, seed: int = 0, counts: bool 
     m = int(round(alpha * n))
     if m < n:
         raise ValueError(f"m = round(alpha n) = {m} < n = {n}")
-    if store is None:
-        from ...workflow.store import Store
-        store = Store()
     src = _sources_hash()
+    use_store = store is not None and store is not False
     done: dict = {}
     for i in range(samples):
-        if store:
+        if use_store:
             r = store.get(_request(n, m, seed, i, counts, src))
             if r is not None:
                 done[i] = dict(r.diagnostics)
@@ -175,7 +174,7 @@ def simulate(n: int, alpha: float, samples: int, *, seed: int = 0, counts: bool 
 
     def record(d):
         done[d["index"]] = d
-        if store:
+        if use_store:
             store.put(_request(n, m, seed, d["index"], counts, src), _as_result(n, m, d))
         if progress:
             progress(len(done), samples)
