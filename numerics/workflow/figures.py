@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from relu_injectivity.methods import registry as api
+from relu_injectivity.workflow import figures_finite_n, figures_ladder
 from relu_injectivity.workflow import store as store_mod
 from relu_injectivity.methods.registry import METHODS
 from relu_injectivity.machinery.results import ConvergenceError
@@ -268,6 +269,11 @@ ZOOM_K = 5
 """Figure 3 zooms on the thresholds with k >= ZOOM_K, which the small-k points would squash."""
 
 
+FRSB_BRACKET = (6.0, 8.0)
+"""Bracket of the FRSB thresholds at every k of figure 3: the k-step root lies between the 1-RSB-like small-k
+values and RS (7.65; k = 2 gives 7.36), while the solver's default bracket is tight around large-k values."""
+
+
 def figure_threshold_k(d: Data):
     """(3) FRSB threshold against 1/k (+ extrapolation), with the 1-RSB threshold for reference."""
     plt = _plt()
@@ -277,7 +283,7 @@ def figure_threshold_k(d: Data):
         if not d.has("frsb", "threshold"):
             d.note("frsb: no threshold registered, left out")
             break
-        t = d.threshold("frsb", k=k)
+        t = d.threshold("frsb", k=k, bracket=FRSB_BRACKET)
         if t is not None:
             ks.append(k)
             ts.append(t)
@@ -382,7 +388,8 @@ def figure_euler(d: Data):
 
 
 FIGURES = {"energy": figure_energy, "overlap": figure_overlap, "threshold_k": figure_threshold_k,
-           "euler": figure_euler}
+           "euler": figure_euler, "ladder": figures_ladder.figure_ladder, "finite_n": figures_finite_n.figure_finite_n}
+"""Every figure; ``ladder`` and ``finite_n`` take minutes of CPU and are not in NAMES (ask for them with --only)."""
 
 
 def _output_dir(out) -> Path:
@@ -430,9 +437,3 @@ def make_figures(out="figures", *, quick=False, settings: Settings | None = None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
     return paths, d.notes
-
-
-from relu_injectivity.workflow import figures_finite_n as _figures_finite_n  # noqa: E402
-
-FIGURES["finite_n"] = _figures_finite_n.figure_finite_n
-"""Finite-n P(injective) and D(W)/n (numerics/workflow/figures_finite_n.py); not in NAMES: --only finite_n."""
