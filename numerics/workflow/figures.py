@@ -116,7 +116,8 @@ class Data:
             return None
 
     def _extra(self, method):
-        return dict(self.s.frsb_params) if method == "frsb" else {}
+        """Parameters every frsb request of the figures gets (those a kind does not accept are dropped)."""
+        return {"bracket": FRSB_BRACKET, **self.s.frsb_params} if method == "frsb" else {}
 
     def note(self, text):
         if text not in self.notes:
@@ -270,7 +271,7 @@ ZOOM_K = 5
 
 
 FRSB_BRACKET = (6.0, 8.0)
-"""Bracket of the FRSB thresholds at every k of figure 3: the k-step root lies between the 1-RSB-like small-k
+"""Bracket of the FRSB thresholds at every k of figures 1 and 3: the k-step root lies between the 1-RSB-like small-k
 values and RS (7.65; k = 2 gives 7.36), while the solver's default bracket is tight around large-k values."""
 
 
