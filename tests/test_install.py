@@ -1,5 +1,5 @@
 """The wheel is the product: every module of the source tree is installed, under one import name."""
-from importlib.metadata import distribution
+from importlib.metadata import distributions
 from pathlib import Path
 
 import relu_injectivity
@@ -10,7 +10,11 @@ FOLDERS = {"numerics": "relu_injectivity", "derive": "relu_injectivity/derive",
 
 
 def _record():
-    return [str(f) for f in distribution("relu-injectivity").files]
+    """Files of the installed distribution (looked up next to the imported package, not in the checkout's
+    egg-info that `pip install .` leaves behind)."""
+    site = str(Path(relu_injectivity.__file__).resolve().parent.parent)
+    dist = next(d for d in distributions(path=[site]) if d.metadata["Name"] == "relu-injectivity")
+    return [str(f) for f in dist.files]
 
 
 def test_every_source_module_is_in_the_wheel():
