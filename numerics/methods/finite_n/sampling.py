@@ -82,6 +82,7 @@ class SimulationResult:
     upper: tuple = field(repr=False)
     seconds: tuple = field(repr=False)
     reused: int = 0
+    exact_counts: bool = True
 
     @property
     def alpha(self) -> float:
@@ -99,7 +100,10 @@ class SimulationResult:
             return math.copysign(math.inf, self.q)
 
     def energy_stats(self):
-        """(mean, standard error) of D(W)/n over the samples where D is exact, or None."""
+        """(mean, standard error) of D(W)/n over the samples, or None in decision mode (there the samples
+        whose bounds happen to meet, D = n, are a biased subset)."""
+        if not self.exact_counts:
+            return None
         c = [x / self.n for x in self.counts if x is not None]
         if len(c) < 2:
             return None
@@ -194,4 +198,5 @@ def simulate(n: int, alpha: float, samples: int, *, seed: int = 0, counts: bool 
     return SimulationResult(n=n, m=m, samples=samples, injective=inj, p_injective=inj / samples,
                             wilson95=wilson_interval(inj, samples), q=q,
                             lower=tuple(int(d["lower"]) for d in rows), upper=tuple(int(d["upper"]) for d in rows),
-                            seconds=tuple(float(d["seconds"]) for d in rows), reused=reused)
+                            seconds=tuple(float(d["seconds"]) for d in rows), reused=reused,
+                            exact_counts=counts)
