@@ -45,15 +45,12 @@ import sympy as sp
 
 from .codegen import Averaged, Kernel
 from .gauss import Avg, xi
-from .rs import alpha, chi, moreau_envelope
+from .rs import alpha, chi, moreau_envelope, u, w
 
-q0 = sp.Symbol("q0", positive=True)
-c = sp.Symbol("c", positive=True)
-lam = sp.Symbol("lam", positive=True)
-u = sp.Symbol("u", real=True)
-w = sp.Symbol("w", real=True)
-A0 = sp.Symbol("A0", real=True)
-A1 = sp.Symbol("A1", real=True)
+q0, c, lam = sp.symbols("q0 c lam", positive=True)
+"""Inter-state overlap, zero-temperature Parisi parameter c = lim beta m, and the energy weight lambda."""
+A0, A1 = sp.symbols("A0 A1", real=True)
+"""The energetic parts of the stationarity equations in q0 and chi (docs/theory.md §3.4)."""
 
 ORDER = (q0, chi, c)
 """The order parameters, in the order of the stationarity equations and the Jacobian columns."""

@@ -179,7 +179,7 @@ def test_euler_figure(fakes):
 
 
 def test_steps_helper():
-    x, q = figures._steps([0.2, 0.5, 1.0], [1.0, 3.0], 5.0)
+    x, q = figures.figures_ladder.steps([0.2, 0.5, 1.0], [1.0, 3.0], 5.0)
     assert list(x) == [0, 1, 1, 3, 3, 5] and list(q) == [0.2, 0.2, 0.5, 0.5, 1.0, 1.0]
 
 

@@ -64,7 +64,10 @@ def number_str(x, digits: int | None) -> str:
 
 
 class _Result:
-    """Shared behaviour: read-only params/diagnostics, and their JSON form."""
+    """Shared behaviour: read-only params/diagnostics, the one-line form and the JSON form.  A subclass is made a
+    dataclass by :func:`_result`, which names its value (``alpha`` or ``energy``)."""
+
+    _value = _label = ""
 
     def __post_init__(self):
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -74,68 +77,56 @@ class _Result:
         return (type(self), tuple(dict(v) if isinstance(v, MappingProxyType) else v
                                   for v in (getattr(self, f.name) for f in fields(self))))
 
-    def _json_tail(self) -> dict:
-        return {"error": jsonable(float(self.error)), "params": jsonable(self.params),
+    @property
+    def value_str(self) -> str:
+        """The value with every computed digit (:func:`number_str`)."""
+        return number_str(getattr(self, self._value), self.digits)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form: method, alpha, the value as a decimal string, error, params, diagnostics."""
+        head = {"method": self.method, "alpha": jsonable(self.alpha)}
+        head[self._value] = self.value_str
+        return {**head, "error": jsonable(float(self.error)), "params": jsonable(self.params),
                 "diagnostics": jsonable({"error_method": self.error_method, **self.diagnostics})}
 
+    def short(self, how: str | None = None) -> str:
+        """``value ± error (how)``; ``how`` defaults to ``self.how``, else the first clause of ``error_method``."""
+        return short(self.value_str, self.error, how or self.how or brief(self.error_method))
 
-@dataclass(frozen=True)
+    def __str__(self):
+        return f"{self.method}: {self._label.format(alpha=self.alpha)} = {self.short()}"
+
+
+def _result(value: str, label: str):
+    """Class decorator: a frozen dataclass with the fields ``method, alpha, [value,] error, error_method, params,
+    diagnostics, digits, how`` (``value`` after alpha when it is not alpha itself); ``label`` names the value in
+    ``str()``.  ``how``: a few words on how ``error`` was obtained (set by the registry's dispatch; not compared),
+    ``error_method`` says it fully."""
+    def make(cls):
+        head = {"method": str, "alpha": Any} | ({} if value == "alpha" else {value: Any})
+        cls.__annotations__ = head | {"error": float, "error_method": str, "params": Mapping,
+                                      "diagnostics": Mapping, "digits": "int | None", "how": "str | None"}
+        cls.params = field(default_factory=dict)
+        cls.diagnostics = field(default_factory=dict)
+        cls.digits = None
+        cls.how = field(default=None, compare=False)
+        cls._value, cls._label = value, label
+        return dataclass(frozen=True)(cls)
+    return make
+
+
+@_result("alpha", "alpha")
 class ThresholdResult(_Result):
     """alpha_inj estimate of one method: value, error bar and how it was obtained, parameters, diagnostics."""
 
-    method: str
-    alpha: Any
-    error: float
-    error_method: str
-    params: Mapping = field(default_factory=dict)
-    diagnostics: Mapping = field(default_factory=dict)
-    digits: int | None = None
-    how: str | None = field(default=None, compare=False)
-    """A few words on how ``error`` was obtained (set by the registry's dispatch); ``error_method`` says it fully."""
-
-    @property
-    def alpha_str(self) -> str:
-        return number_str(self.alpha, self.digits)
-
-    def to_dict(self) -> dict:
-        return {"method": self.method, "alpha": self.alpha_str, **self._json_tail()}
-
-    def short(self, how: str | None = None) -> str:
-        """``value ± error (how)``; ``how`` defaults to ``self.how``, else the first clause of ``error_method``."""
-        return short(self.alpha_str, self.error, how or self.how or brief(self.error_method))
-
-    def __str__(self):
-        return f"{self.method}: alpha = {self.short()}"
+    alpha_str = _Result.value_str
 
 
-@dataclass(frozen=True)
+@_result("energy", "e*({alpha})")
 class EnergyResult(_Result):
     """Ground-state energy density e*(alpha) of one method, with error bar, parameters and diagnostics."""
 
-    method: str
-    alpha: float
-    energy: Any
-    error: float
-    error_method: str
-    params: Mapping = field(default_factory=dict)
-    diagnostics: Mapping = field(default_factory=dict)
-    digits: int | None = None
-    how: str | None = field(default=None, compare=False)
-    """A few words on how ``error`` was obtained (set by the registry's dispatch); ``error_method`` says it fully."""
-
-    @property
-    def energy_str(self) -> str:
-        return number_str(self.energy, self.digits)
-
-    def to_dict(self) -> dict:
-        return {"method": self.method, "alpha": jsonable(self.alpha), "energy": self.energy_str, **self._json_tail()}
-
-    def short(self, how: str | None = None) -> str:
-        """``value ± error (how)``; ``how`` defaults to ``self.how``, else the first clause of ``error_method``."""
-        return short(self.energy_str, self.error, how or self.how or brief(self.error_method))
-
-    def __str__(self):
-        return f"{self.method}: e*({self.alpha}) = {self.short()}"
+    energy_str = _Result.value_str
 
 
 class ExactFraction(Fraction):

@@ -24,12 +24,12 @@ from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
-import numpy as np
 
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
-from relu_injectivity.machinery.results import EnergyResult, ExactFraction, ThresholdResult
+from relu_injectivity.machinery.results import EnergyResult, ExactFraction
+from relu_injectivity.methods import two_routes
 
 GUARD_DIGITS = 15
 DIGITS = (15, 1000)
@@ -284,47 +284,32 @@ def _route_a_double(g):
     return t, t_err, calls
 
 
-
-
 SYSTEM = (('euler_stationarity', 'euler_psi'),
           (('euler_stationarity_dalpha', 'euler_stationarity_dt'), ('euler_psi_dalpha', 'euler_psi_dt')))
 """Names of the threshold system and its Jacobian rows in the generated module (for kernels.system)."""
 
 
-def threshold(*, digits=None) -> ThresholdResult:
+@two_routes.threshold("euler", "euler", allowed=DIGITS, guard=GUARD_DIGITS)
+def threshold(g) -> two_routes.Found:
     """alpha_Euler: the root of rate(alpha) = 0 (docs/theory.md §6.3), two routes (module docstring)."""
-    digits = validate.digits(digits, DIGITS)
-    t0 = time.perf_counter()
-    g = kernels.numba("euler")
     t_a, t_err, calls = _route_a_double(g)
     alpha_a = float(g.euler_alpha_of_t(t_a))
-    F, J = kernels.system(g, *SYSTEM)
-    x, _, it, _ = roots.newton(lambda x: np.array(F(*x)), lambda x: np.array(J(*x)),
-                               [1.05 * alpha_a, 0.9 * t_a], what="Euler threshold, 2x2 system", tol=1e-15,
-                               maxiter=100, domain=lambda x: x[0] > 0 and x[1] > 0)
+    x, it = two_routes.newton_system(g, SYSTEM, [1.05 * alpha_a, 0.9 * t_a], what="Euler threshold, 2x2 system",
+                                     tol=1e-15, maxiter=100, domain=lambda x: x[0] > 0 and x[1] > 0)
     alpha_b, t_b = map(float, x)
-    diag = {"saddle_t": t_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
-            "newton_iterations": it, "alpha_min": alpha_min()}
-    params = {"digits": digits}
-    if digits is None:
-        err = roots.spread_error(alpha_a, [alpha_b], steps=[abs(float(g.euler_dalpha_dt(t_a))) * t_err],
-                                 floor=roots.ulp_floor(alpha_a))
-        alpha = alpha_a
-        how = ("difference of two routes (Brent on rate(alpha(t)), Newton on the 2x2 saddle system), Brent "
-               "bracket mapped to alpha, 4-ulp floor")
-    else:
+
+    def mp_routes(digits):
         gm = kernels.mp("euler")
-        routes = [roots.Route("reduced", lambda s: [gm.euler_rate_of_t(s)], lambda s: [[gm.euler_rate_of_t_dt(s)]],
-                              gm.euler_alpha_of_t, gm.euler_dalpha_dt),
-                  roots.Route("2x2 system", *kernels.system(gm, *SYSTEM),
-                              lambda a, s: a)]
-        r = roots.refine(routes, [[t_a], [alpha_b, t_b]], digits=digits, guard=GUARD_DIGITS,
-                         what="Euler threshold")
-        alpha, err = r.value, r.error
-        diag.update(saddle_t=r.xs[0][0], route_reduced=alpha, route_system=r.values[1],
-                    route_difference=r.route_difference, newton_iterations=r.iterations,
-                    working_digits=r.working_digits)
-        how = (f"mpmath at {r.working_digits} digits: difference of two routes (reduced rate(alpha(t)), 2x2 saddle "
-               f"system) and last Newton steps, bounded below by half a unit in the {digits}th printed digit")
-    diag["time_s"] = time.perf_counter() - t0
-    return ThresholdResult("euler", alpha, err, how, params, diag, digits)
+        return [roots.Route("reduced", lambda s: [gm.euler_rate_of_t(s)], lambda s: [[gm.euler_rate_of_t_dt(s)]],
+                            gm.euler_alpha_of_t, gm.euler_dalpha_dt),
+                roots.Route("2x2 system", *kernels.system(gm, *SYSTEM), lambda a, s: a)], [[t_a], [alpha_b, t_b]]
+
+    return two_routes.Found(
+        (alpha_a, alpha_b), ("route_reduced", "route_system"),
+        {"saddle_t": t_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
+         "newton_iterations": it, "alpha_min": alpha_min()},
+        "difference of two routes (Brent on rate(alpha(t)), Newton on the 2x2 saddle system), Brent bracket mapped "
+        "to alpha, 4-ulp floor",
+        "difference of two routes (reduced rate(alpha(t)), 2x2 saddle system) and last Newton steps",
+        mp_routes, lambda r: {"saddle_t": r.xs[0][0]}, "Euler threshold",
+        step=abs(float(g.euler_dalpha_dt(t_a))) * t_err)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 
 import mpmath
-import numpy as np
 
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
-from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
+from relu_injectivity.machinery.results import EnergyResult
+from relu_injectivity.methods import two_routes
 
 GUARD_DIGITS = 15
 DIGITS = (15, 1000)
@@ -76,43 +76,30 @@ SYSTEM = (('rs_threshold_stationarity', 'rs_threshold_estar_minus_one'),
 """Names of the threshold system and its Jacobian rows in the generated module (for kernels.system)."""
 
 
-def threshold(*, digits=None) -> ThresholdResult:
+@two_routes.threshold("rs", "rs", allowed=DIGITS, guard=GUARD_DIGITS)
+def threshold(g) -> two_routes.Found:
     """alpha_inj^RS: root of e*_RS(alpha) = 1 (docs/theory.md §2.3)."""
-    digits = validate.digits(digits, DIGITS)
-    t0 = time.perf_counter()
-    g = kernels.numba("rs")
     red = lambda c: float(g.rs_threshold_reduced(c))  # noqa: E731
     chi_a, _, calls = roots.brent(red, 0.05, 5.0, what="RS threshold (reduced equation)")
     alpha_a = float(g.rs_alpha_of_chi(chi_a))
     # route B: Newton on the 2x2 system from a deliberately perturbed start
     sat = sat_alpha()
-    F, J = kernels.system(g, *SYSTEM)
-    x, _, its, _ = roots.newton(lambda x: np.array(F(*x)), lambda x: np.array(J(*x)),
-                                [1.05 * alpha_a, 0.9 * chi_a], what="RS threshold, 2x2 system",
-                                domain=lambda x: x[0] > sat and x[1] > 0)
+    x, its = two_routes.newton_system(g, SYSTEM, [1.05 * alpha_a, 0.9 * chi_a], what="RS threshold, 2x2 system",
+                                      domain=lambda x: x[0] > sat and x[1] > 0)
     alpha_b, chi_b = map(float, x)
-    diag = {"chi": chi_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
-            "newton_iterations": its}
-    params = {"digits": digits}
-    if digits is None:
-        err = roots.spread_error(alpha_a, [alpha_b], floor=roots.ulp_floor(alpha_a))
-        how = "difference of two routes (Brent on the 1-variable reduction, Newton on the 2x2 system), 4-ulp floor"
-        alpha = alpha_a
-    else:
+
+    def mp_routes(digits):
         gm = kernels.mp("rs")
-        routes = [roots.Route("reduced", lambda c: [gm.rs_threshold_reduced(c)],
-                              lambda c: [[gm.rs_threshold_reduced_dchi(c)]], gm.rs_alpha_of_chi),
-                  roots.Route("2x2 system", *kernels.system(gm, *SYSTEM),
-                              lambda a, c: a)]
-        r = roots.refine(routes, [[chi_a], [alpha_b, chi_b]], digits=digits, guard=GUARD_DIGITS,
-                         what="RS threshold")
-        alpha, err = r.value, r.error
-        diag.update(chi=r.xs[0][0], route_reduced=alpha, route_system=r.values[1],
-                    route_difference=r.route_difference, newton_iterations=r.iterations,
-                    working_digits=r.working_digits)
-        how = (f"mpmath at {r.working_digits} digits: difference of two routes (1-variable reduction, 2x2 system) "
-               f"and last Newton steps, bounded below by half a unit in the {digits}th printed digit")
-    diag["time_s"] = time.perf_counter() - t0
-    return ThresholdResult("rs", alpha, err, how, params, diag, digits)
+        return [roots.Route("reduced", lambda c: [gm.rs_threshold_reduced(c)],
+                            lambda c: [[gm.rs_threshold_reduced_dchi(c)]], gm.rs_alpha_of_chi),
+                roots.Route("2x2 system", *kernels.system(gm, *SYSTEM), lambda a, c: a)], [[chi_a], [alpha_b, chi_b]]
+
+    return two_routes.Found(
+        (alpha_a, alpha_b), ("route_reduced", "route_system"),
+        {"chi": chi_a, "route_reduced": alpha_a, "route_system": alpha_b, "brent_calls": calls,
+         "newton_iterations": its},
+        "difference of two routes (Brent on the 1-variable reduction, Newton on the 2x2 system), 4-ulp floor",
+        "difference of two routes (1-variable reduction, 2x2 system) and last Newton steps",
+        mp_routes, lambda r: {"chi": r.xs[0][0]}, "RS threshold")
 
 

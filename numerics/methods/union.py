@@ -8,28 +8,21 @@ of the partial sum is < 1; that is checked at the root.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery import roots
-from relu_injectivity.machinery import validate
-from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
+from relu_injectivity.machinery.results import ConvergenceError
+from relu_injectivity.methods import two_routes
 
-GUARD_DIGITS = 10
-DIGITS = (15, 1000)
-"""Allowed ``digits`` (None: double precision)."""
 P_EDGE = 1e-12
 
 
-def threshold(*, digits=None) -> ThresholdResult:
+@two_routes.threshold("union", "bounds")
+def threshold(g) -> two_routes.Found:
     """alpha_union: root of 2 alpha h(1/alpha) - alpha log 2 (h the binary entropy in nats)."""
-    digits = validate.digits(digits, DIGITS)
-    t0 = time.perf_counter()
-    g = kernels.numba("bounds")
-    ratio_one, _, _ = roots.brent(lambda p: float(g.bounds_union_ratio(p)) - 1, P_EDGE, 1 - P_EDGE,
-                                  what="union bound: domination ratio = 1")
+    ratio_one, _, _ = two_routes.unit_root(g.bounds_union_ratio, P_EDGE, level=1,
+                                           what="union bound: domination ratio = 1")
     p_a, p_err, calls = roots.brent(lambda p: float(g.bounds_union_rate(p)), P_EDGE, ratio_one,
                                     what="union-bound exponent = 0 (p = 1/alpha)")
     alpha_a = float(g.bounds_union_alpha_of_p(p_a))
@@ -43,28 +36,22 @@ def threshold(*, digits=None) -> ThresholdResult:
     if not ratio < 1:
         raise ConvergenceError("union bound: the root lies where the partial sum is not dominated by its last term",
                                {"alpha": alpha_a, "ratio": ratio})
-    diag = {"p": p_a, "route_p": alpha_a, "route_y": alpha_b, "domination_ratio": ratio, "brent_calls": calls,
-            "newton_iterations": its_b}
-    if digits is None:
-        alpha = alpha_a
-        err = roots.spread_error(alpha_a, [alpha_b], steps=[abs(g.bounds_union_dalpha_dp(p_a)) * p_err],
-                                 floor=roots.ulp_floor(alpha_a))
-        how = ("difference of two routes (Brent on the exponent in p = 1/alpha, Newton on it in y = alpha - 1), "
-               "Brent bracket mapped to alpha, 4-ulp floor")
-    else:
+
+    def mp_routes(digits):
         gm = kernels.mp("bounds")
-        routes = [roots.Route("p = 1/alpha", lambda p: [gm.bounds_union_rate(p)],
-                              lambda p: [[gm.bounds_union_rate_dp(p)]], gm.bounds_union_alpha_of_p,
-                              gm.bounds_union_dalpha_dp),
-                  roots.Route("y = alpha - 1", lambda y: [gm.bounds_union_rate_y(y)],
-                              lambda y: [[gm.bounds_union_rate_y_dy(y)]], gm.bounds_union_alpha_of_y,
-                              gm.bounds_union_dalpha_dy)]
-        r = roots.refine(routes, [[p_a], [y_b]], digits=digits, guard=GUARD_DIGITS, what="union bound")
-        alpha, err = r.value, r.error
-        diag.update(p=r.xs[0][0], route_p=alpha, route_y=r.values[1], route_difference=r.route_difference,
-                    newton_iterations=r.iterations, working_digits=r.working_digits)
-        how = (f"mpmath at {r.working_digits} digits: difference of the p- and y-routes and last Newton steps, "
-               f"bounded below by half a unit in the {digits}th printed digit")
-    diag["time_s"] = time.perf_counter() - t0
-    return ThresholdResult("union", alpha, err, how, {"digits": digits}, diag, digits)
+        return [roots.Route("p = 1/alpha", lambda p: [gm.bounds_union_rate(p)],
+                            lambda p: [[gm.bounds_union_rate_dp(p)]], gm.bounds_union_alpha_of_p,
+                            gm.bounds_union_dalpha_dp),
+                roots.Route("y = alpha - 1", lambda y: [gm.bounds_union_rate_y(y)],
+                            lambda y: [[gm.bounds_union_rate_y_dy(y)]], gm.bounds_union_alpha_of_y,
+                            gm.bounds_union_dalpha_dy)], [[p_a], [y_b]]
+
+    return two_routes.Found(
+        (alpha_a, alpha_b), ("route_p", "route_y"),
+        {"p": p_a, "route_p": alpha_a, "route_y": alpha_b, "domination_ratio": ratio, "brent_calls": calls,
+         "newton_iterations": its_b},
+        "difference of two routes (Brent on the exponent in p = 1/alpha, Newton on it in y = alpha - 1), Brent "
+        "bracket mapped to alpha, 4-ulp floor",
+        "difference of the p- and y-routes and last Newton steps",
+        mp_routes, lambda r: {"p": r.xs[0][0]}, "union bound", step=abs(g.bounds_union_dalpha_dp(p_a)) * p_err)
 

@@ -208,18 +208,6 @@ def _zoom(ax, curves):
     ax.indicate_inset_zoom(ins, edgecolor="0.5")
 
 
-def _steps(q, x, xmax_plot):
-    """Step function q(x) = q_i on (x_{i-1}, x_i] (x_{-1} = 0), q = 1 beyond x_{k-1}, as plot arrays."""
-    edges = [0.0, *map(float, x)]
-    xs, ys = [], []
-    for i, qi in enumerate(map(float, q[:len(x)])):
-        xs += [edges[i], edges[i + 1]]
-        ys += [qi, qi]
-    xs += [edges[-1], xmax_plot]
-    ys += [1.0, 1.0]
-    return np.array(xs), np.array(ys)
-
-
 def figure_overlap(d: Data):
     """(2) q(x) at alpha = q_alpha for several k, and the 1-RSB step."""
     plt = _plt()
@@ -232,7 +220,7 @@ def figure_overlap(d: Data):
     if rsb is not None and rsb.results[0] is not None:
         g = rsb.results[0].diagnostics
         if "c" in g and "q0" in g:
-            xs, ys = _steps([g["q0"], 1.0], [g["c"]], xright)
+            xs, ys = figures_ladder.steps([g["q0"], 1.0], [g["c"]], xright)
             ax.plot(xs, ys, color="C1", lw=1.6, ls="--", label=f"1-RSB ($c$ = {float(g['c']):.3f})")
             drawn += 1
     for k, c in zip(d.s.q_ks, _colors(len(d.s.q_ks))):
@@ -242,7 +230,7 @@ def figure_overlap(d: Data):
         r = fr.results[0]
         if r is None or "q" not in r.diagnostics or "x" not in r.diagnostics:
             continue
-        xs, ys = _steps(list(r.diagnostics["q"]), list(r.diagnostics["x"]), xright)
+        xs, ys = figures_ladder.steps(list(r.diagnostics["q"]), list(r.diagnostics["x"]), xright)
         ax.plot(xs, ys, color=c, lw=1.6, label=f"FRSB $k={k}$, $x_{{max}}$ = {xmax:g}")
         drawn += 1
     if not drawn:

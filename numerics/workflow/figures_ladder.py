@@ -13,7 +13,9 @@ import numpy as np
 LADDER_STEPS = 6
 
 
-def _steps(q, x, xright):
+def steps(q, x, xright):
+    """Step function q(x) = q_i on (x_{i-1}, x_i] (x_{-1} = 0), q = 1 beyond x_{k-1} up to ``xright``, as plot
+    arrays (the Parisi order parameter of a k-step solution; also figures.figure_overlap's)."""
     edges = [0.0, *map(float, x)]
     xs, ys = [], []
     for i, qi in enumerate(map(float, q[:len(x)])):
@@ -53,7 +55,7 @@ def plot_ladder(lad, fig=None):
     xright = 1.15 * max(max(row["breakpoints"]) for row in lad.rows)
     cmap = plt.get_cmap("viridis")
     for i, row in enumerate(lad.rows):
-        xs, ys = _steps(row["q"], row["breakpoints"], xright)
+        xs, ys = steps(row["q"], row["breakpoints"], xright)
         a2.plot(xs, ys, color=cmap(0.1 + 0.8 * i / max(1, len(lad.rows) - 1)), lw=1.4, label=f"r = {row['r']}")
     a2.set_xlabel(r"Parisi parameter $x = \beta m$ (zero temperature)")
     a2.set_ylabel(r"overlap $q(x)$")

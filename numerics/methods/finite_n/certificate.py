@@ -68,26 +68,32 @@ def _rank_mod_p(Wi: list[list[int]], p: int = PRIME) -> int:
     return rank
 
 
-def _rank_bareiss(Wi: list[list[int]]) -> int:
+def _bareiss(Wi: list[list[int]], ncols: int) -> tuple[list[list[int]], list[int]]:
+    """Fraction-free Bareiss elimination of integer rows on their first ``ncols`` columns, exact on the
+    integers: (the rows in echelon form, the pivot columns)."""
     A = [list(r) for r in Wi]
     rows = len(A)
-    cols = len(A[0]) if rows else 0
-    rank, prev = 0, 1
-    for c in range(cols):
-        piv = next((r for r in range(rank, rows) if A[r][c] != 0), None)
+    pivots, prev = [], 1
+    for c in range(ncols):
+        r = len(pivots)
+        piv = next((i for i in range(r, rows) if A[i][c] != 0), None)
         if piv is None:
             continue
-        A[rank], A[piv] = A[piv], A[rank]
-        pr = A[rank]
-        for r in range(rank + 1, rows):
-            ar = A[r]
-            arc = ar[c]
-            A[r] = [(pr[c] * ar[j] - arc * pr[j]) // prev for j in range(cols)]
+        A[r], A[piv] = A[piv], A[r]
+        pr = A[r]
+        for i in range(r + 1, rows):
+            ai = A[i]
+            aic = ai[c]
+            A[i] = [(pr[c] * ai[j] - aic * pr[j]) // prev for j in range(ncols)]
         prev = pr[c]
-        rank += 1
-        if rank == rows:
+        pivots.append(c)
+        if len(pivots) == rows:
             break
-    return rank
+    return A, pivots
+
+
+def _rank_bareiss(Wi: list[list[int]]) -> int:
+    return len(_bareiss(Wi, len(Wi[0]) if Wi else 0)[1])
 
 
 def exact_rank(Wi: list[list[int]]) -> int:
@@ -102,24 +108,7 @@ def exact_rank(Wi: list[list[int]]) -> int:
 def null_vector(Wi: list[list[int]], ncols: int) -> list[Fraction] | None:
     """A basis vector of the null space {v : Wi v = 0} when it is one-dimensional, else None (exact:
     fraction-free Bareiss elimination on the integers, then back substitution in rationals)."""
-    A = [list(r) for r in Wi]
-    rows = len(A)
-    pivots, r, prev = [], 0, 1
-    for c in range(ncols):
-        piv = next((i for i in range(r, rows) if A[i][c] != 0), None)
-        if piv is None:
-            continue
-        A[r], A[piv] = A[piv], A[r]
-        pr = A[r]
-        for i in range(r + 1, rows):
-            ai = A[i]
-            aic = ai[c]
-            A[i] = [(pr[c] * ai[j] - aic * pr[j]) // prev for j in range(ncols)]
-        prev = pr[c]
-        pivots.append(c)
-        r += 1
-        if r == rows:
-            break
+    A, pivots = _bareiss(Wi, ncols)
     free = [c for c in range(ncols) if c not in pivots]
     if len(free) != 1:
         return None
