@@ -1,12 +1,13 @@
 """Code generation: one SymPy description of each kernel, three printers (Numba, mpmath, CuPy/CUDA C).
 
 A derive module exposes ``kernels()``, a list of :class:`Kernel` (an elementwise function of real scalars; with
-no arguments, a constant) and :class:`Averaged` (an equation containing Gaussian averages ``Avg(...)``, lowered
-to one outer kernel plus one integrand kernel per average).  :func:`lowered` flattens the list and keeps each
-distinct body once (later identical kernels become aliases).  Each backend is one :class:`Target` subclass
-(printer, file template, the numerics loader it is meant for): :class:`NumbaTarget`, :class:`MpmathTarget`,
-:class:`CupyTarget`; :func:`render` runs them all on one module.  Every file records the SymPy and codegen
-versions it was printed with.
+no arguments, a constant), :class:`Averaged` (an equation containing Gaussian averages ``Avg(...)``, lowered to
+one outer kernel plus one integrand kernel per average) and :class:`Loop` (a collection of assignments over the
+levels i = 0..k-1, in the pystencils manner, printed as one function with the loop on the host targets).
+:func:`lowered` flattens the list and keeps each distinct body once (later identical kernels become aliases).
+Each backend is one :class:`Target` subclass (printer, file template, the numerics loader it is meant for):
+:class:`NumbaTarget`, :class:`MpmathTarget`, :class:`CupyTarget`; :func:`render` runs them all on one module.
+Every file records the SymPy and codegen versions it was printed with.
 """
 from __future__ import annotations
 
@@ -79,6 +80,79 @@ class Averaged:
                 for j, s in enumerate(slots)]
 
 
+INDEX = sp.Symbol("i", integer=True)
+"""The level index of a :class:`Loop`."""
+COUNT = sp.Symbol("k", integer=True)
+"""The number of levels of a :class:`Loop` (its trip count)."""
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A collection of assignments over the levels i = 0..k-1 (pystencils manner): ONE function per target.
+
+    ``args``: the arguments, ``sp.IndexedBase`` (an array) or ``sp.Symbol`` (a scalar); ``count = (A, n)``: the
+    loop runs over ``k = len(A) + n`` levels (:data:`COUNT`), from k-1 down to 0 when ``backward``.  ``before``,
+    ``body`` (once per level, :data:`INDEX` = i) and ``after`` are ordered assignments ``(lhs, rhs)``: lhs a Symbol
+    (a local; assigned in the body and read before it is assigned again, it carries a value to the next level)
+    or an element ``A[e]`` of an output array; rhs an expression in the arguments, the locals, array elements,
+    i and k.  ``outputs``: ``(A, n)`` for an array of length k + n, or a Symbol for a scalar, returned in order.
+    Each rhs is printed as it stands: a combination of pieces is written as its own assignment, so that the
+    order of the floating-point operations is the one stated here.
+    """
+
+    name: str
+    args: tuple
+    count: tuple
+    outputs: tuple
+    before: tuple
+    body: tuple
+    doc: str
+    after: tuple = ()
+    backward: bool = False
+
+    def statements(self):
+        return tuple(self.before) + tuple(self.body) + tuple(self.after)
+
+    def arrays(self):
+        """The output arrays with their lengths, ((A, n), ...)."""
+        return tuple(o for o in self.outputs if isinstance(o, tuple))
+
+    def levels(self):
+        """The level indices in the order of the loop, as a function of k."""
+        return (lambda k: range(k - 1, -1, -1)) if self.backward else (lambda k: range(k))
+
+    def unrolled(self, *values):
+        """The assignments run on ``values`` (SymPy expressions or numbers; a sequence for an array argument), for
+        the checks in derive/: the outputs (lists for arrays), in order."""
+        env, arrays = {}, {}
+        for a, val in zip(self.args, values):
+            if isinstance(a, sp.IndexedBase):
+                arrays[a] = list(val)
+            else:
+                env[a] = sp.sympify(val)
+        k = len(arrays[self.count[0]]) + self.count[1]
+        for base, extra in self.arrays():
+            arrays[base] = [None] * (k + extra)
+
+        def at(e, i):
+            e = sp.sympify(e).xreplace({**env, COUNT: sp.Integer(k), **({} if i is None else {INDEX: sp.Integer(i)})})
+            return e.xreplace({ix: arrays[ix.base][int(ix.indices[0])] for ix in e.atoms(sp.Indexed)})
+
+        def run(stmts, i=None):
+            for lhs, rhs in stmts:
+                val = at(rhs, i)
+                if isinstance(lhs, sp.Indexed):
+                    arrays[lhs.base][int(at(lhs.indices[0], i))] = val
+                else:
+                    env[lhs] = val
+
+        run(self.before)
+        for i in self.levels()(k):
+            run(self.body, i)
+        run(self.after)
+        return [arrays[o[0]] if isinstance(o, tuple) else env[o] for o in self.outputs]
+
+
 @dataclass(frozen=True)
 class Lowered:
     """A module's kernels ready for printing: each distinct body once.
@@ -86,13 +160,14 @@ class Lowered:
     ``kernels``: the distinct kernels with arguments, in first-use order; ``constants``: the zero-argument
     ones; ``aliases``: {name: name of the identical kernel printed in its place}; ``averages``:
     {Averaged name: (names of its integrand kernels, number of parameters)}, integrands under their canonical
-    names.
+    names; ``loops``: the :class:`Loop` collections (host targets only).
     """
 
     kernels: tuple
     constants: tuple
     aliases: dict
     averages: dict
+    loops: tuple = ()
 
     def meta(self, digest: str) -> str:
         """The module-level tables every target file starts with."""
@@ -103,6 +178,7 @@ class Lowered:
                 f"AVERAGES = {self.averages!r}\n"
                 f"KERNELS = {tuple(k.name for k in self.kernels)!r}\n"
                 f"CONSTANTS = {tuple(k.name for k in self.constants)!r}\n"
+                + (f"LOOPS = {tuple(lp.name for lp in self.loops)!r}\n" if self.loops else "") +
                 f"ALIASES = {self.aliases!r}\n"
                 f"MAP_ARRAYS = {maps!r}\n")
 
@@ -110,15 +186,18 @@ class Lowered:
 def lowered(items) -> Lowered:
     """Flatten a module's kernel list: Averaged items lowered, identical bodies (same arguments, expression and
     array count) kept once, the later names recorded as aliases of the first."""
-    flat, averages = [], {}
+    flat, averages, loops = [], {}, []
     for item in items:
-        if isinstance(item, Averaged):
+        if isinstance(item, Loop):
+            _check_loop(item)
+            loops.append(item)
+        elif isinstance(item, Averaged):
             outer, integrands = item.lower()
             flat += [outer] + integrands + list(item.sensitivity_kernels(outer))
             averages[item.name] = (tuple(k.name for k in integrands), len(item.args))
         else:
             flat.append(item)
-    names = [k.name for k in flat]
+    names = [k.name for k in flat] + [lp.name for lp in loops]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate kernel names in {names}")
     canonical, aliases, kept = {}, {}, []
@@ -131,7 +210,8 @@ def lowered(items) -> Lowered:
             canonical[key] = k.name
             kept.append(k)
     averages = {n: (tuple(aliases.get(i, i) for i in ints), nargs) for n, (ints, nargs) in averages.items()}
-    return Lowered(tuple(k for k in kept if k.args), tuple(k for k in kept if not k.args), aliases, averages)
+    return Lowered(tuple(k for k in kept if k.args), tuple(k for k in kept if not k.args), aliases, averages,
+                   tuple(loops))
 
 
 def _check(k):
@@ -145,6 +225,25 @@ def _check(k):
         raise ValueError(f"kernel {k.name} depends on symbols {sorted(map(str, free))} not among its arguments")
 
 
+def _check_loop(lp):
+    """Every symbol an assignment reads is an argument, a local assigned by the collection, i or k; every array
+    element read is of an argument or output array; no Float (as in :func:`_check`)."""
+    arrays = {a for a in lp.args if isinstance(a, sp.IndexedBase)} | {b for b, _ in lp.arrays()}
+    known = {a for a in lp.args if not isinstance(a, sp.IndexedBase)} | {INDEX, COUNT}
+    known |= {lhs for lhs, _ in lp.statements() if not isinstance(lhs, sp.Indexed)}
+    for lhs, rhs in lp.statements():
+        rhs = sp.sympify(rhs)
+        if rhs.atoms(sp.Float):
+            raise ValueError(f"loop {lp.name} contains a Float {rhs.atoms(sp.Float)}: keep constants exact")
+        reads = rhs.atoms(sp.Indexed) | ({lhs} if isinstance(lhs, sp.Indexed) else set())
+        bad = {ix.base for ix in reads} - arrays
+        free = rhs.xreplace({ix: sp.Integer(0) for ix in rhs.atoms(sp.Indexed)}).free_symbols - known
+        free |= {s for ix in reads for s in ix.indices[0].free_symbols} - {INDEX, COUNT}
+        if bad or free:
+            raise ValueError(f"loop {lp.name}: {lhs} = {rhs} reads {sorted(map(str, bad | free))}, which are "
+                             "neither arguments nor assigned by the collection")
+
+
 def expressions_hash(low: Lowered) -> str:
     """SHA-256 of the expressions (names, argument lists, srepr, aliases), independent of printers and hash seeds."""
     h = hashlib.sha256()
@@ -152,6 +251,10 @@ def expressions_hash(low: Lowered) -> str:
         h.update(f"{k.name}|{','.join(map(str, k.args))}|{sp.srepr(k.expr)}\n".encode())
     for a, c in low.aliases.items():
         h.update(f"{a}={c}\n".encode())
+    for lp in low.loops:
+        stmts = ";".join(f"{sp.srepr(lhs)}={sp.srepr(sp.sympify(rhs))}" for lhs, rhs in lp.statements())
+        h.update(f"{lp.name}|{','.join(map(str, lp.args))}|{lp.count}|{lp.outputs}|{len(lp.before)},"
+                 f"{len(lp.body)}|{lp.backward}|{stmts}\n".encode())
     return h.hexdigest()
 
 
@@ -191,14 +294,15 @@ class CudaPrinter(C99CodePrinter):
 class Target:
     """One backend: its printer, the template of its file, and the loader numerics uses for it.
 
-    A file is ``header + docstring + preamble + meta tables + one block per constant, kernel and alias``;
-    subclasses fill in the blocks.
+    A file is ``header + docstring + preamble + meta tables + one block per constant, kernel, loop and alias``;
+    subclasses fill in the blocks.  ``printer_class``: the SymPy printer of the target.
     """
 
     name = title = about = preamble = loader = ""
+    printer_class = None
 
     def printer(self):
-        raise NotImplementedError
+        return self.printer_class()
 
     def constant(self, k) -> str:
         return ""
@@ -206,11 +310,15 @@ class Target:
     def kernel(self, k) -> str:
         raise NotImplementedError
 
+    def loop(self, lp) -> str:
+        return ""
+
     def alias(self, name: str, canonical: str) -> str:
         return f"{name} = {canonical}\n"
 
     def body(self, low: Lowered) -> str:
-        return "".join([self.constant(k) for k in low.constants] + [self.kernel(k) for k in low.kernels])
+        return "".join([self.constant(k) for k in low.constants] + [self.kernel(k) for k in low.kernels]
+                       + [self.loop(lp) for lp in low.loops])
 
     def file_name(self, module: str) -> str:
         return f"{module}_{self.name}.py"
@@ -238,23 +346,43 @@ def _py_function(k, printer, decorator, wrap="{}"):
     return "\n".join(lines)
 
 
-class NumbaTarget(Target):
-    """CPU, double precision: ``@njit`` scalar functions and their ``__map`` array forms."""
+def _py_loop(lp, printer, decorator, allocate):
+    """A :class:`Loop` as one Python function: the count, the output arrays (``allocate`` formats a length),
+    the assignments before, in and after the loop over the levels, the outputs returned."""
+    base, extra = lp.count
+    lines = [decorator] if decorator else []
+    lines += [f"def {lp.name}({', '.join(map(str, lp.args))}):", f'    """{lp.doc}"""',
+              f"    {COUNT} = {printer.doprint(sp.Symbol(f'len({base})') + extra)}"]
+    lines += [f"    {b} = {allocate.format(printer.doprint(COUNT + n))}" for b, n in lp.arrays()]
+    step = (f"{printer.doprint(COUNT - 1)}, -1, -1" if lp.backward else str(COUNT))
 
-    name, title = "numba", "Numba"
+    def assign(stmts, indent):
+        return [f"{indent}{printer.doprint(lhs)} = {printer.doprint(sp.sympify(rhs))}" for lhs, rhs in stmts]
+
+    lines += assign(lp.before, "    ") + [f"    for {INDEX} in range({step}):"] + assign(lp.body, "        ")
+    lines += assign(lp.after, "    ")
+    outs = [str(o[0]) if isinstance(o, tuple) else str(o) for o in lp.outputs]
+    lines += [f"    return {', '.join(outs)}", "", ""]
+    return "\n".join(lines)
+
+
+class NumbaTarget(Target):
+    """CPU, double precision: ``@njit`` scalar functions, their ``__map`` array forms, and the level loops."""
+
+    name, title, printer_class = "numba", "Numba", NumbaPrinter
     about = "Numba, CPU: scalar functions and their __map array forms"
     loader = "relu_injectivity.machinery.kernels.numba(module)"
     preamble = "import math\n\nimport numpy as np\nfrom numba import njit\n\n"
     decorator = "@njit(cache=True)"
-
-    def printer(self):
-        return NumbaPrinter()
 
     def constant(self, k):
         return _py_function(k, self.printer(), self.decorator)
 
     def kernel(self, k):
         return _py_function(k, self.printer(), self.decorator) + self._map(k)
+
+    def loop(self, lp):
+        return _py_loop(lp, self.printer(), self.decorator, "np.empty({})")
 
     def alias(self, name, canonical):
         return f"{name} = {canonical}\n{name}__map = {canonical}__map\n"
@@ -278,11 +406,8 @@ class MpmathTarget(Target):
     """Arbitrary precision: plain Python functions on mpmath numbers (exact for Python ints where possible)."""
 
     name, title, about = "mpmath", "mpmath", "mpmath, arbitrary precision"
-    loader = "relu_injectivity.machinery.kernels.mp(module)"
+    printer_class, loader = MpmathPrinter, "relu_injectivity.machinery.kernels.mp(module)"
     preamble = "import mpmath\n\n"
-
-    def printer(self):
-        return MpmathPrinter()
 
     def constant(self, k):
         return _py_function(k, self.printer(), None, wrap="mpmath.mpf({})")   # at the working precision
@@ -290,17 +415,18 @@ class MpmathTarget(Target):
     def kernel(self, k):
         return _py_function(k, self.printer(), None)
 
+    def loop(self, lp):
+        return _py_loop(lp, self.printer(), None, "[None] * ({})")
+
 
 class CupyTarget(Target):
-    """CUDA C bodies for ``cupy.ElementwiseKernel`` (data only: importable without CuPy; the loader compiles)."""
+    """CUDA C bodies for ``cupy.ElementwiseKernel`` (data only: importable without CuPy; the loader compiles).
+    The level loops run on the host and are not printed here."""
 
-    name, title = "cupy", "CuPy"
+    name, title, printer_class = "cupy", "CuPy", CudaPrinter
     about = "CUDA C for cupy.ElementwiseKernel; importable without CuPy"
     loader = "relu_injectivity.machinery.kernels.cupy_kernel(module, name)"
     preamble = "\n"
-
-    def printer(self):
-        return CudaPrinter()
 
     def body(self, low):
         return "SOURCES = {\n" + "".join(self.kernel(k) for k in low.kernels) + "}\n"
@@ -316,7 +442,6 @@ class CupyTarget(Target):
 
     def alias(self, name, canonical):
         return f"SOURCES[{name!r}] = SOURCES[{canonical!r}]\n"
-
 
 
 TARGET_CLASSES = (NumbaTarget, MpmathTarget, CupyTarget)

@@ -23,6 +23,10 @@ What SymPy does here:
   from it the local structure ``G_0 = q_0/L_0^2``, ``G_i - G_{i-1} = dq_i/(L_{i-1} L_i)`` of (S_i) with
   ``d ent/d q_j = -(1/2)(x_j - x_{j-1}) G_j`` and ``d ent/d chi = G_k/2`` (checked by :func:`check_entropic_gradient`);
 * the update of docs/theory.md §4.5 (lambda_0, the recursion of 1/lambda_i, dq from lambda) by solving (S_i) for L;
+* the level recursions (L from q, G, the entropic part and its x-derivative, 1/lambda from Qhat, q from lambda or
+  from the increments) as collections of assignments over the levels (:class:`derive.codegen.Loop`), each printed
+  as one function with the loop; checked by running them on symbols (:func:`check_level_loops`,
+  :func:`check_entropic_gradient`, :func:`check_entropic_dx`);
 * the estimator ``estar = alpha E[-dF_k^lambda/dlambda]``: the boundary with the cost lambda of an active
   constraint, ``F_k^lambda(h) = -min_u [(u - h)^2 + lambda theta(u)]``, differentiated in lambda at 1 (the
   derivative of the ground-state energy with respect to the cost per active unit = the active fraction).
@@ -41,7 +45,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import rs
-from .codegen import Kernel
+from .codegen import COUNT, INDEX, Kernel, Loop
 from .gauss import integrate_gaussian
 
 h = sp.Symbol("h", real=True)            # rescaled field w / sqrt(2 chi)
@@ -219,16 +223,22 @@ def check_last_level(points=((-1.5, 2, 1 / 3), (0.5, 3.5, 0.2), (2.5, 10, 1), (0
 
 # ----------------------------------------------------------------------------------------- entropic part
 
-def entropic(qs, chi_s, xs):
-    """-(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})] for explicit symbols q_0..q_{k-1} (q_k = 1)."""
-    k = len(xs)
-    qq = list(qs) + [sp.Integer(1)]
-    Ls = [None] * (k + 1)
-    Ls[k] = chi_s
-    for i in range(k - 1, -1, -1):
-        Ls[i] = Ls[i + 1] + L_increment().subs({x: xs[i], dq: qq[i + 1] - qq[i]})
-    return (entropy_first().subs({q0: qq[0], L: Ls[0]})
-            + sum(entropy_term().subs({L: Ls[i], Ln: Ls[i + 1], x: xs[i]}) for i in range(k))), Ls
+def entropic(qq, chi_s, xx):
+    """-(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})] for explicit q_0..q_k (q_k = 1), x_0..x_{k-1} and chi:
+    the collections :func:`L_loop` and :func:`entropic_loop` run on them.  Returns (entropic, [L_0..L_k])."""
+    (Ls_,) = L_loop().unrolled(qq, xx, chi_s)
+    first_term, terms = entropic_loop().unrolled(qq, xx, Ls_)
+    return entropic_total().subs({first: first_term, terms_sum: sp.Add(*terms)}), Ls_
+
+
+def _symbolic_levels(k):
+    """Symbols q_0..q_{k-1} (with q_k = 1 appended), x_0..x_{k-1}, chi, and the entropic part and L_0..L_k of
+    :func:`entropic` on them: the common start of the symbolic checks."""
+    qq = list(sp.symbols(f"q0:{k}", positive=True)) + [Q_LAST]
+    xx = sp.symbols(f"x0:{k}", positive=True)
+    chi_s = sp.Symbol("chi", positive=True)
+    ent, Ls_ = entropic(qq, chi_s, xx)
+    return qq, xx, chi_s, ent, Ls_
 
 
 def L_increment():
@@ -255,20 +265,15 @@ def G_increment():
 
 
 def check_entropic_gradient(kmax=4):
-    """For k = 1..kmax: -2 d ent/dq_j = (x_j - x_{j-1}) G_j (x_{-1} = 0) and 2 d ent/dchi = G_k, with G built
-    from :func:`G_first` and :func:`G_increment`.  Raises AssertionError otherwise; returns the k's checked."""
+    """For k = 1..kmax: -2 d ent/dq_j = (x_j - x_{j-1}) G_j (x_{-1} = 0) and 2 d ent/dchi = G_k, with G from the
+    collection :func:`G_loop` (built from :func:`G_first` and :func:`G_increment`).  Raises AssertionError
+    otherwise; returns the k's checked."""
     for k in range(1, kmax + 1):
-        qs = sp.symbols(f"q0:{k}", positive=True)
-        xs = sp.symbols(f"x0:{k}", positive=True)
-        chi_s = sp.Symbol("chi", positive=True)
-        ent, Ls = entropic(qs, chi_s, xs)
-        qq = list(qs) + [sp.Integer(1)]
-        G = [G_first().subs({q0: qq[0], L: Ls[0]})]
-        for i in range(1, k + 1):
-            G.append(G[-1] + G_increment().subs({dq: qq[i] - qq[i - 1], Lp: Ls[i - 1], L: Ls[i]}))
+        qq, xx, chi_s, ent, Ls_ = _symbolic_levels(k)
+        (G,) = G_loop().unrolled(qq, Ls_)
         for j in range(k):
-            dx = xs[j] - (xs[j - 1] if j else 0)
-            assert sp.simplify(-2 * sp.diff(ent, qs[j]) - dx * G[j]) == 0, (k, j)
+            dx = xx[j] - (xx[j - 1] if j else 0)
+            assert sp.simplify(-2 * sp.diff(ent, qq[j]) - dx * G[j]) == 0, (k, j)
         assert sp.simplify(2 * sp.diff(ent, chi_s) - G[k]) == 0, (k, "chi")
     return list(range(1, kmax + 1))
 
@@ -289,24 +294,17 @@ def entropic_dx_pieces():
 
 
 def check_entropic_dx(kmax=4):
-    """For k = 1..kmax: the level-by-level assembly of :func:`entropic_dx_pieces` equals SymPy's derivative of
-    :func:`entropic` in each x_j.  Raises AssertionError otherwise; returns the k's checked."""
-    explicit, dLdx, first_L, term_L, term_Ln = entropic_dx_pieces()
+    """For k = 1..kmax: the collection :func:`dx_loop` with zero energetic integrals equals SymPy's derivative of
+    :func:`entropic` in each x_j, and with symbols En_j it adds :func:`energetic_dx` of each level.  Raises
+    AssertionError otherwise; returns the k's checked."""
     for k in range(1, kmax + 1):
-        qs = sp.symbols(f"q0:{k}", positive=True)
-        xs = sp.symbols(f"x0:{k}", positive=True)
-        chi_s = sp.Symbol("chi", positive=True)
-        ent, Ls = entropic(qs, chi_s, xs)
-        qq = list(qs) + [sp.Integer(1)]
-        D = None
+        qq, xx, _, ent, Ls_ = _symbolic_levels(k)
+        (d,) = dx_loop().unrolled(qq, xx, Ls_, [0] * (k + 1))
+        Es = sp.symbols(f"E0:{k + 1}", real=True)
+        (dd,) = dx_loop().unrolled(qq, xx, Ls_, Es)
         for j in range(k):
-            loc = {L: Ls[j], Ln: Ls[j + 1], x: xs[j], dq: qq[j + 1] - qq[j], q0: qq[0]}
-            if j == 0:
-                D = first_L.subs(loc) + term_L.subs(loc)
-            else:
-                D = D + term_Ln.subs({L: Ls[j - 1], Ln: Ls[j], x: xs[j - 1]}) + term_L.subs(loc)
-            total = explicit.subs(loc) + dLdx.subs(loc) * D
-            assert sp.simplify(sp.diff(ent, xs[j]) - total) == 0, (k, j)
+            assert sp.simplify(sp.diff(ent, xx[j]) - d[j]) == 0, (k, j)
+            assert sp.simplify(dd[j] - d[j] - energetic_dx().subs({En: Es[j], Enn: Es[j + 1], x: xx[j]})) == 0
     return list(range(1, kmax + 1))
 
 
@@ -367,6 +365,167 @@ def chi_rhs():
     return Qk * sp.sqrt(chi_old / chi)
 
 
+Gk = sp.Symbol("Gk", positive=True)
+
+
+def chi_equation():
+    """G_k(chi) - Qhat_k(chi): the residual of the authors' chi equation (docs/theory.md §4.5 step 5), G_k from
+    :func:`G_loop` at trial chi, Qhat_k(chi) from :func:`chi_rhs`."""
+    return Gk - chi_rhs()
+
+
+ent_s, energetic_s = sp.Symbol("entropic", real=True), sp.Symbol("energetic", real=True)
+
+
+def functional():
+    """e_k of (FRSB-e): the entropic part (:func:`entropic_total`) plus the energetic term -alpha E_z F_0
+    (the integral of :func:`energetic_integrand`)."""
+    return ent_s + energetic_s
+
+
+# ------------------------------------------------------------------- level recursions (one collection each)
+#
+# Each recursion over the levels is one :class:`derive.codegen.Loop`: the values of level i are loaded from the
+# arrays into the symbols the pieces above are written in (x, dq, L, Lnext, ...), the pieces are evaluated, and
+# a recurrence carries a running value S from level to level (initial value before the loop, direction stated).
+# Sums of increments are accumulated on their own and added to the end value afterwards (L_i = chi + S_i rather
+# than L_i = L_{i+1} + inc_i): the same numbers, in the order of floating-point operations the solver has always
+# used.
+
+I, K = INDEX, COUNT
+qs, xs, Ls, Gs, Qhats, lams, Ens, dqs, out = (sp.IndexedBase(n, real=True) for n in (
+    "qs", "xs", "Ls", "Gs", "Qhats", "lams", "Ens", "dqs", "out"))
+S = sp.Symbol("S", real=True)                      # running sum of a recursion
+P = sp.Symbol("P", real=True)                      # a piece of level i - 1 carried to level i
+A, D, D0, G0 = (sp.Symbol(n, real=True) for n in ("A", "D", "D0", "G0"))
+ex, ed, edx, dLs, inv, inv0, first = (sp.Symbol(n, real=True) for n in (
+    "ex", "ed", "edx", "dL", "inv", "inv0", "first"))
+Q_LAST = sp.Integer(1)
+"""q_k = 1 (the self-overlap of a unit-norm field, docs/theory.md §4.1)."""
+
+
+def _loads(*names):
+    """Level i's values read by the pieces: (symbol, array element) assignments."""
+    table = {"x": (x, xs[I]), "dq": (dq, qs[I + 1] - qs[I]), "L": (L, Ls[I]), "Ln": (Ln, Ls[I + 1]),
+             "Lp": (Lp, Ls[I]), "L+": (L, Ls[I + 1])}
+    return tuple(table[n] for n in names)
+
+
+def L_loop():
+    """L_k = chi, L_i = L_{i+1} + x_i dq_{i+1} for i = k-1..0 (docs/theory.md §4.1): S_i = S_{i+1} + x_i dq_{i+1},
+    S_k = 0, L_i = chi + S_i."""
+    return Loop("frsb_levels_L", (qs, xs, chi), (xs, 0), ((Ls, 1),),
+                before=((S, 0), (Ls[K], chi)),
+                body=_loads("x", "dq") + ((S, S + L_increment()), (Ls[I], chi + S)),
+                backward=True, doc="L_0..L_k from q_0..q_k (q_k = 1) and chi: L_k = chi, L_i = L_{i+1} + x_i dq_{i+1} "
+                                   "(docs/theory.md §4.1).")
+
+
+def G_loop():
+    """G_0 = G_first(q_0, L_0), G_{i+1} = G_i + G_increment(dq_{i+1}, L_i, L_{i+1}), i = 0..k-1 (left sides of (S_i))."""
+    return Loop("frsb_levels_G", (qs, Ls), (Ls, -1), ((Gs, 1),),
+                before=((q0, qs[0]), (L, Ls[0]), (G0, G_first()), (S, 0), (Gs[0], G0)),
+                body=_loads("dq", "Lp", "L+") + ((S, S + G_increment()), (Gs[I + 1], G0 + S)),
+                doc="G_0..G_k of (S_i) from q and L: G_0 = q_0/L_0^2, G_{i+1} = G_i + dq_{i+1}/(L_i L_{i+1}).")
+
+
+def entropic_loop():
+    """The terms of the entropic part: -(1/2) q_0/L_0 and -(1/(2 x_i)) log(L_i/L_{i+1}) for i = 0..k-1.  Their sum
+    is :func:`entropic_total`, the sum over the levels taken by the host's pairwise summation (numpy.sum: error
+    growing like log k, not k, for large k)."""
+    return Loop("frsb_levels_entropic_terms", (qs, xs, Ls), (xs, 0), (first, (out, 0)),
+                before=((q0, qs[0]), (L, Ls[0]), (first, entropy_first())),
+                body=_loads("L", "Ln", "x") + ((out[I], entropy_term()),),
+                doc="The terms of the entropic part of (FRSB-e): -(1/2) q_0/L_0 and -(1/(2 x_i)) log(L_i/L_{i+1}), "
+                    "i = 0..k-1.")
+
+
+terms_sum = sp.Symbol("terms_sum", real=True)
+
+
+def entropic_total():
+    """The entropic part of (FRSB-e): the first term plus the sum of the level terms of :func:`entropic_loop`."""
+    return first + terms_sum
+
+
+def dx_loop():
+    """de/dx_j of (FRSB-e) at fixed (q, chi), j = 0..k-1 (the envelope theorem, docs/theory.md §4.6): the entropic
+    part from :func:`entropic_dx_pieces`, D_j = D0 + sum_{i<=j} (term_L(i) + term_Ln(i-1)) accumulated in S with
+    term_Ln(j) carried to level j + 1 in P, then explicit_j + (dL/dx)_j D_j; plus :func:`energetic_dx` from the level
+    energetic integrals En_j, En_{j+1} (all zero: the entropic part alone)."""
+    explicit, dLdx, first_L, term_L, term_Ln = entropic_dx_pieces()
+    return Loop("frsb_levels_dx", (qs, xs, Ls, Ens), (xs, 0), ((out, 0),),
+                before=((q0, qs[0]), (L, Ls[0]), (D0, first_L), (S, 0), (P, 0)),
+                body=_loads("L", "Ln", "x", "dq") + (
+                    (dLs, term_L), (A, dLs + P), (S, S + A), (D, D0 + S), (ex, explicit), (ed, ex + dLdx * D),
+                    (P, term_Ln), (En, Ens[I]), (Enn, Ens[I + 1]), (edx, energetic_dx()), (out[I], ed + edx)),
+                doc="de/dx_j of (FRSB-e) at fixed (q, chi): explicit_j + dq_{j+1} sum_{i<=j} d ent/dL_i plus the "
+                    "energetic envelope term from En_j = -alpha int p_j F_j (En = 0: the entropic part).")
+
+
+def lambda_loop():
+    """lambda_0 = lambda_first(q_0, Qhat_0), 1/lambda_{i+1} = 1/lambda_i + inv_lambda_increment(x_i, Qhat_{i+1} -
+    Qhat_i), i = 0..k-1 (docs/theory.md §4.5 steps 1-2); returns lambda_0..lambda_k."""
+    return Loop("frsb_levels_lambda", (xs, Qhats, q0), (xs, 0), ((lams, 1),),
+                before=((Qh0, Qhats[0]), (L, lambda_first()), (inv0, 1 / L), (S, 0), (lams[0], 1 / inv0)),
+                body=((x, xs[I]), (dQ, Qhats[I + 1] - Qhats[I]), (S, S + inv_lambda_increment()),
+                      (inv, inv0 + S), (lams[I + 1], 1 / inv)),
+                doc="lambda_0..lambda_k of the update (docs/theory.md §4.5 1-2): lambda_0 = sqrt(q_0/Qhat_0), "
+                    "1/lambda_{i+1} = 1/lambda_i + x_i (Qhat_{i+1} - Qhat_i).")
+
+
+def _q_loop(name, args, count, increment, doc):
+    """q_k = 1, q_i = q_{i+1} - dq_{i+1} for i = k-1..0 (S_i = S_{i+1} + dq_{i+1}, q_i = 1 - S_i), with dq_{i+1}
+    given by the assignments ``increment``."""
+    return Loop(name, args, count, ((qs, 1),), before=((S, 0), (qs[K], Q_LAST)),
+                body=tuple(increment) + ((S, S + dq), (qs[I], Q_LAST - S)), backward=True, doc=doc)
+
+
+def q_from_lambda_loop():
+    """q from lambda (docs/theory.md §4.5 step 3): dq_{i+1} = dq_from_lambda(lambda_i, lambda_{i+1}, x_i)."""
+    return _q_loop("frsb_levels_q_from_lambda", (lams, xs), (xs, 0),
+                   ((L, lams[I]), (Ln, lams[I + 1]), (x, xs[I]), (dq, dq_from_lambda())),
+                   "q_0..q_k from lambda: q_k = 1, q_i = q_{i+1} - (lambda_i - lambda_{i+1})/x_i "
+                   "(docs/theory.md §4.5 3).")
+
+
+def q_from_increments_loop():
+    """q from its increments dq_0..dq_k (dq_0 unused): q_k = 1, q_i = q_{i+1} - dq_{i+1}."""
+    return _q_loop("frsb_levels_q_from_increments", (dqs,), (dqs, -1), ((dq, dqs[I + 1]),),
+                   "q_0..q_k from the increments dq_0..dq_k: q_k = 1, q_i = q_{i+1} - dq_{i+1}.")
+
+
+def loops():
+    return [L_loop(), G_loop(), entropic_loop(), dx_loop(), lambda_loop(), q_from_lambda_loop(),
+            q_from_increments_loop()]
+
+
+def check_level_loops(kmax=3):
+    """For k = 1..kmax, on symbols: L_k = chi and L_i - L_{i+1} = x_i dq_{i+1}; both q collections end at q_k = 1
+    with the stated increments; and the update solves (S_i): with L = lambda (:func:`lambda_loop`) and q from
+    lambda (shifted to the current q_0), G_i = Qhat_i for every i.  Raises AssertionError; returns the k's."""
+    for k in range(1, kmax + 1):
+        qq, xx, chi_s, _, Ls_ = _symbolic_levels(k)
+        assert Ls_[k] == chi_s
+        for i in range(k):
+            assert sp.simplify(Ls_[i] - Ls_[i + 1] - L_increment().subs({x: xx[i], dq: qq[i + 1] - qq[i]})) == 0
+        lam = sp.symbols(f"lam0:{k + 1}", positive=True)
+        (ql,) = q_from_lambda_loop().unrolled(lam, xx)
+        incs = sp.symbols(f"d0:{k + 1}", real=True)
+        (qd,) = q_from_increments_loop().unrolled(incs)
+        assert ql[k] == 1 and qd[k] == 1
+        for i in range(k):
+            assert sp.simplify(ql[i + 1] - ql[i] - dq_from_lambda().subs({L: lam[i], Ln: lam[i + 1], x: xx[i]})) == 0
+            assert sp.simplify(qd[i + 1] - qd[i] - incs[i + 1]) == 0
+        Qh = sp.symbols(f"Qh0:{k + 1}", positive=True)
+        (lm,) = lambda_loop().unrolled(xx, Qh, qq[0])
+        (qn,) = q_from_lambda_loop().unrolled(lm, xx)
+        (G,) = G_loop().unrolled([v - qn[0] + qq[0] for v in qn], lm)
+        for i in range(k + 1):
+            assert sp.simplify(G[i] - Qh[i]) == 0, (k, i)
+    return list(range(1, kmax + 1))
+
+
 # ------------------------------------------------------------------------------------- pointwise pieces
 
 def step_variance():
@@ -397,6 +556,12 @@ def step_background():
     return ER + (EL - ER) * tail((h - centre) / sp.sqrt(tau2))
 
 
+def step_background_widened():
+    """The step after its convolution with gamma_v: :func:`step_background` with ``tau2 -> tau2 + v`` (the variances
+    of two Gaussians add, :func:`check_step_background`)."""
+    return step_background().subs(tau2, tau2 + v)
+
+
 def check_step_background():
     """The h-derivative of the step is -(EL - ER) gamma_{tau2}(h - c); the Fourier transform of gamma_{tau2}
     times the multiplier of gamma_v is the transform of gamma_{tau2 + v}: so convolving the step with gamma_v
@@ -407,6 +572,9 @@ def check_step_background():
     assert sp.simplify(sp.diff(step, h) + (EL - ER) * dens(tt)) == 0
     ft = lambda var: sp.fourier_transform(dens(var).subs(centre, 0), h, nu)  # noqa: E731
     assert sp.simplify(ft(tt) * gauss_multiplier().subs(v, vv) - ft(tt + vv)) == 0
+    widened = step_background_widened().subs({tau2: tt, v: vv})
+    assert sp.simplify(sp.diff(widened, h) + (EL - ER) * dens(tt + vv)) == 0
+    assert sp.simplify(widened.subs(h, centre) - step.subs(h, centre)) == 0
     return True
 
 
@@ -456,7 +624,7 @@ def energetic_integrand():
 
 
 def kernels():
-    """Generated kernels of the FRSB solver (elementwise over the h grid, or over the levels)."""
+    """Generated kernels of the FRSB solver: elementwise over the h grid or scalar, and the level loops."""
     pcs = boundary_pieces()
     Fk = boundary()
     last = last_level()
@@ -473,6 +641,10 @@ def kernels():
                "Gaussian step between EL and ER (subtracted before, and added back after, a convolution)."),
         Kernel("frsb_step_background_dh", (h, EL, ER, centre, tau2), sp.diff(step_background(), h),
                "h-derivative of frsb_step_background."),
+        Kernel("frsb_step_background_widened", (h, EL, ER, centre, tau2, v), step_background_widened(),
+               "frsb_step_background convolved with gamma_v: tau2 -> tau2 + v."),
+        Kernel("frsb_step_background_widened_dh", (h, EL, ER, centre, tau2, v), sp.diff(step_background_widened(), h),
+               "h-derivative of frsb_step_background_widened."),
         Kernel("frsb_density0", (h, v), density0(), "p_0(h) = gamma_{q_0/(2chi)}(h) (docs/theory.md §4.4)."),
         Kernel("frsb_exp_tilt", (F, x, m), exp_tilt(), "exp(x (F - m)) (docs/theory.md §4.8 overflow shift)."),
         Kernel("frsb_log_step", (C, x, m), log_step(), "F_i = m + log(C)/x (backward log-step, floored C)."),
@@ -484,31 +656,12 @@ def kernels():
                "alpha/(2chi) p_i (dF_i/dh)^2: integrand of Qhat_i (docs/theory.md §4.5).", arrays=2),
         Kernel("frsb_energetic_integrand", (p, F, alpha), energetic_integrand(),
                "-alpha p_0 F_0: integrand of the energetic term of (FRSB-e).", arrays=2),
-        # levels (small arrays over i)
-        Kernel("frsb_L_increment", (x, dq), L_increment(), "x_i dq_{i+1} = L_i - L_{i+1}.", arrays=2),
-        Kernel("frsb_entropy_first", (q0, L), entropy_first(), "-(1/2) q_0/L_0 of (FRSB-e)."),
-        Kernel("frsb_entropy_term", (L, Ln, x), entropy_term(), "-(1/(2x_i)) log(L_i/L_{i+1}) of (FRSB-e).",
-               arrays=3),
-        Kernel("frsb_G_first", (q0, L), G_first(), "G_0 = q_0/L_0^2 of (S_i)."),
-        Kernel("frsb_G_increment", (dq, Lp, L), G_increment(), "G_i - G_{i-1} = dq_i/(L_{i-1} L_i) of (S_i).",
-               arrays=3),
-        Kernel("frsb_lambda_first", (q0, Qh0), lambda_first(), "lambda_0 = sqrt(q_0/Qhat_0) (docs/theory.md §4.5 1)."),
-        Kernel("frsb_inv_lambda_increment", (x, dQ), inv_lambda_increment(),
-               "1/lambda_i - 1/lambda_{i-1} = x_{i-1}(Qhat_i - Qhat_{i-1}) (docs/theory.md §4.5 2).", arrays=2),
-        Kernel("frsb_dq_from_lambda", (L, Ln, x), dq_from_lambda(),
-               "dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (docs/theory.md §4.5 3).", arrays=3),
-        Kernel("frsb_entropic_dx_explicit", (L, Ln, x), entropic_dx_pieces()[0],
-               "Explicit x_j-derivative of the entropic term j of (FRSB-e) at fixed L.", arrays=3),
-        Kernel("frsb_L_dx", (x, dq), entropic_dx_pieces()[1], "dL_i/dx_j (i <= j) = dq_{j+1}.", arrays=2),
-        Kernel("frsb_entropic_dL_first", (q0, L), entropic_dx_pieces()[2], "d(-(1/2) q_0/L_0)/dL_0."),
-        Kernel("frsb_entropic_dL", (L, Ln, x), entropic_dx_pieces()[3],
-               "d(entropic term j)/dL_j at fixed L_{j+1}.", arrays=3),
-        Kernel("frsb_entropic_dLn", (L, Ln, x), entropic_dx_pieces()[4],
-               "d(entropic term j)/dL_{j+1} at fixed L_j.", arrays=3),
-        Kernel("frsb_energetic_dx", (En, Enn, x, alpha), energetic_dx(),
-               "d(-alpha E F_0)/dx_i from En_i = -alpha int p_i F_i and En_{i+1} (envelope theorem).", arrays=3),
-        Kernel("frsb_chi_rhs", (Qk, chi_old, chi), chi_rhs(),
-               "Qhat_k at chi with P_k fixed in w (docs/theory.md §4.5 5): the chi equation is G_k(chi) = this."),
+        Kernel("frsb_chi_equation", (Gk, Qk, chi_old, chi), chi_equation(),
+               "G_k(chi) - Qhat_k(chi) with P_k fixed in w (docs/theory.md §4.5 5): the chi equation's residual."),
+        Kernel("frsb_entropic", (first, terms_sum), entropic_total(),
+               "The entropic part of (FRSB-e): -(1/2) q_0/L_0 plus the sum of the level terms."),
+        Kernel("frsb_functional", (ent_s, energetic_s), functional(),
+               "e_k of (FRSB-e) = entropic part + energetic term -alpha E F_0."),
     ]
     for j, bp in enumerate(breakpoints()):
         ks.append(Kernel(f"frsb_breakpoint{j}", (chi,), bp, f"Piece end {j} of F_k in h (chi-free)."))
@@ -523,4 +676,4 @@ def kernels():
             Kernel(f"frsb_estar_piece{j}", (p, h, alpha), alpha * p * est,
                    f"Integrand of estar on piece {j}: alpha p_k (-dF_k^lambda/dlambda) (docs/theory.md §4.6).", arrays=2),
         ]
-    return ks
+    return ks + loops()

@@ -1,7 +1,7 @@
 """Choice of the h grid for a target accuracy (the accuracy study behind the rules is in benchmarks/frsb.py).
 
 Window.  The densities p_i have Gaussian tails of variance at most ``1/(2 chi)`` (the whole field, q_k = 1, in
-units of h); cutting them at ``n sigma`` on either side costs about ``3 H(n)`` in the energy (H the Gaussian tail;
+units of h: the generated step variance of derive/frsb.py at dq = 1); cutting them at ``n sigma`` on either side costs about ``3 H(n)`` in the energy (H the Gaussian tail;
 measured: alpha = 6, k = 30, sigma = 3.67: window +-20 -> 4e-9, +-22 -> 1.3e-10, +-24 -> 4e-12).  The same
 window contains the wrap-around of the backward step (smoothing of the remaining variance, smaller).
 
@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import erfcinv
 
 from relu_injectivity.machinery import fourier
+from relu_injectivity.machinery import kernels
 
 MIN_POINTS_PER_UNIT = 16
 SPACING_CONSTANT = 1e-5
@@ -36,9 +37,10 @@ def requirements(chi: float, q, eps: float, x_last: float = 0.0) -> tuple[float,
     the largest breakpoint x_last (the level-k density exp(x_last F_k) g varies on the scale 1/x_last near the
     kinks: measured at x = 60, k = 4, alpha = 6, the mass error of p_k is ~SPACING_CONSTANT (x dh/LAST_SCALE)^8)."""
     q = np.asarray(q, dtype=float)
-    half = sigmas_for(eps) / math.sqrt(2.0 * chi)
+    variance = kernels.numba("frsb").frsb_step_variance           # in h, of a step dq in w (derive.frsb)
+    half = sigmas_for(eps) * math.sqrt(variance(1.0, chi))         # the whole field: q_k - 0 = 1
     dq = np.diff(q, prepend=0.0)
-    s = math.sqrt(max(min(dq[-1], dq[0]), 1e-300) / (2.0 * chi))
+    s = math.sqrt(variance(max(min(dq[-1], dq[0]), 1e-300), chi))
     if x_last > 0:
         s = min(s, LAST_SCALE / x_last)
     ppu = math.ceil((SPACING_CONSTANT / eps) ** 0.125 / s)

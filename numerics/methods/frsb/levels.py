@@ -1,9 +1,11 @@
 """Level algebra of the k-step functional on the host (arrays over levels, not over the field grid).
 
-Every formula is a generated kernel of derive/frsb.py: cumulative susceptibilities ``L_i`` (docs/theory.md §4.1), the
-entropic part of (FRSB-e), the left sides ``G_i`` of the stationarity equations (S_i), and the authors' update
-(§4.5 steps 1-5: lambda_0, the recursion of 1/lambda, dq from lambda, the chi equation).  Only cumulative sums,
-sorting and the scalar root search are done here.
+Every recursion over the levels is one generated loop of derive/frsb.py (derive.codegen.Loop, printed with its
+loop over i): the cumulative susceptibilities ``L_i`` (docs/theory.md §4.1), the left sides ``G_i`` of the
+stationarity equations (S_i), the terms of the entropic part of (FRSB-e) and its breakpoint derivative, and the
+authors' update (§4.5 steps 1-5: lambda_0 and the recursion of 1/lambda, q from lambda, the chi equation).  Done
+here: sorting, clipping, the scalar root search of the chi equation, and the sum of the entropic terms over the
+levels (numpy's pairwise summation, more accurate than a running sum for large k).
 """
 from __future__ import annotations
 
@@ -11,18 +13,21 @@ import numpy as np
 from scipy.optimize import brentq
 
 from relu_injectivity.machinery import kernels
+from relu_injectivity.machinery.update_error import UpdateError
+
+__all__ = ["DQ_NEGATIVE", "Levels", "UpdateError"]
 
 GEN = "frsb"
 DQ_NEGATIVE = -1e-10
 """A new increment below this is an error of the update (docs/theory.md §4.5 step 4); above it, q is sorted."""
 
 
-class UpdateError(ArithmeticError):
-    """The update of docs/theory.md §4.5 has no admissible result at this point (the caller falls back)."""
-
-
 def _k():
     return kernels.numba(GEN)
+
+
+def _arr(a):
+    return np.ascontiguousarray(a, dtype=float)
 
 
 class Levels:
@@ -39,63 +44,70 @@ class Levels:
         return np.diff(q, prepend=0.0)
 
     def L(self, q, chi):
-        """L_0..L_k with L_k = chi, L_i = L_{i+1} + x_i dq_{i+1}."""
-        inc = self.K.frsb_L_increment__map(self.x, np.ascontiguousarray(self.dq(q)[1:]))
-        return chi + np.concatenate([np.cumsum(inc[::-1])[::-1], [0.0]])
+        """L_0..L_k with L_k = chi, L_i = L_{i+1} + x_i dq_{i+1} (generated frsb_levels_L)."""
+        return self.K.frsb_levels_L(_arr(q), self.x, float(chi))
 
     def entropic(self, q, chi):
-        """-(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})]."""
-        L = self.L(q, chi)
-        first = self.K.frsb_entropy_first(q[0], L[0])
-        return float(first + np.sum(self.K.frsb_entropy_term__map(L[:-1], L[1:], self.x)))
+        """-(1/2)[q_0/L_0 + sum_i (1/x_i) log(L_i/L_{i+1})]: the terms from the generated loop
+        frsb_levels_entropic_terms, summed over the levels by numpy's pairwise summation (generated frsb_entropic)."""
+        q = _arr(q)
+        first, terms = self.K.frsb_levels_entropic_terms(q, self.x, self.L(q, chi))
+        return float(self.K.frsb_entropic(first, np.sum(terms)))
+
+    def functional(self, q, chi, energetic):
+        """e_k of (FRSB-e) at (q, chi): the entropic part plus the energetic term -alpha E F_0 of a recursion
+        (generated frsb_functional)."""
+        return float(self.K.frsb_functional(self.entropic(q, chi), float(energetic)))
 
     def entropic_dx(self, q, chi):
         """d(entropic)/dx_j at fixed (q, chi), j = 0..k-1: the explicit part of term j plus dL/dx_j times the
-        accumulated dS/dL_i, i <= j (derive.frsb.entropic_dx_pieces)."""
-        K, x = self.K, self.x
-        L = self.L(q, chi)
-        dqn = np.ascontiguousarray(self.dq(q)[1:])
-        dL = K.frsb_entropic_dL__map(L[:-1], L[1:], x)
-        dLn = K.frsb_entropic_dLn__map(L[:-1], L[1:], x)
-        D = K.frsb_entropic_dL_first(q[0], L[0]) + np.cumsum(dL + np.concatenate([[0.0], dLn[:-1]]))
-        return K.frsb_entropic_dx_explicit__map(L[:-1], L[1:], x) + K.frsb_L_dx__map(x, dqn) * D
+        accumulated dS/dL_i, i <= j (generated frsb_levels_dx without the energetic integrals,
+        derive.frsb.entropic_dx_pieces)."""
+        q = _arr(q)
+        return self.K.frsb_levels_dx(q, self.x, self.L(q, chi), np.zeros(self.k + 1))
 
     def dx(self, q, chi, level_energetic, alpha):
         """de/dx_j of (FRSB-e) at fixed (q, chi): entropic part plus the energetic part from the level integrals
-        En_i = -alpha int p_i F_i (derive.frsb.energetic_dx).  At a stationary point this is the derivative of the
-        stationary value (envelope theorem)."""
-        En = np.ascontiguousarray(level_energetic, dtype=float)
-        return self.entropic_dx(q, chi) + self.K.frsb_energetic_dx__map(En[:-1], En[1:], self.x, float(alpha))
+        En_i = -alpha int p_i F_i (derive.frsb.energetic_dx; alpha enters only through them).  At a stationary
+        point this is the derivative of the stationary value (envelope theorem)."""
+        q = _arr(q)
+        return self.K.frsb_levels_dx(q, self.x, self.L(q, chi), _arr(level_energetic))
 
     def G(self, q, chi, L=None):
-        """G_0..G_k of (S_i)."""
-        L = self.L(q, chi) if L is None else L
-        inc = self.K.frsb_G_increment__map(np.ascontiguousarray(self.dq(q)[1:]), L[:-1], L[1:])
-        return self.K.frsb_G_first(q[0], L[0]) + np.concatenate([[0.0], np.cumsum(inc)])
+        """G_0..G_k of (S_i) (generated frsb_levels_G)."""
+        q = _arr(q)
+        L = self.L(q, chi) if L is None else _arr(L)
+        return self.K.frsb_levels_G(q, L)
 
     def lambdas(self, q0, Qhat):
-        """lambda_0 = sqrt(q_0/Qhat_0), 1/lambda_i = 1/lambda_{i-1} + x_{i-1}(Qhat_i - Qhat_{i-1})."""
-        K = self.K
+        """lambda_0 = sqrt(q_0/Qhat_0), 1/lambda_i = 1/lambda_{i-1} + x_{i-1}(Qhat_i - Qhat_{i-1}) (generated
+        frsb_levels_lambda); UpdateError where a 1/lambda_i is not positive."""
         if not (Qhat[0] > 0 and q0 > 0):
             raise UpdateError(f"lambda_0 needs q_0 > 0 and Qhat_0 > 0 (q_0 = {q0}, Qhat_0 = {Qhat[0]})")
-        lam0 = K.frsb_lambda_first(q0, Qhat[0])
-        inv = 1.0 / lam0 + np.concatenate([[0.0], np.cumsum(K.frsb_inv_lambda_increment__map(
-            self.x, np.ascontiguousarray(np.diff(Qhat))))])
-        if not np.all(inv > 0):
+        try:
+            lam = self.K.frsb_levels_lambda(self.x, _arr(Qhat), float(q0))
+        except ZeroDivisionError:
+            lam = np.zeros(self.k + 1)
+        if not np.all(lam > 0):
             raise UpdateError("1/lambda_i <= 0: Qhat decreases too fast along the levels")
-        return 1.0 / inv
+        return lam
 
     def q_from_lambdas(self, lam):
-        """q_k = 1, q_i = q_{i+1} - dq_{i+1}, dq_{i+1} = (lambda_i - lambda_{i+1})/x_i."""
-        dq = self.K.frsb_dq_from_lambda__map(lam[:-1], lam[1:], self.x)
-        return np.concatenate([1.0 - np.cumsum(dq[::-1])[::-1], [1.0]])
+        """q_k = 1, q_i = q_{i+1} - dq_{i+1}, dq_{i+1} = (lambda_i - lambda_{i+1})/x_i (generated
+        frsb_levels_q_from_lambda)."""
+        return self.K.frsb_levels_q_from_lambda(_arr(lam), self.x)
+
+    def q_from_increments(self, dq):
+        """q_k = 1, q_i = q_{i+1} - dq_{i+1} from dq_0..dq_k (generated frsb_levels_q_from_increments)."""
+        return self.K.frsb_levels_q_from_increments(_arr(dq))
 
     def chi_equation(self, q, Qk, chi_old):
-        """chi -> G_k(q, chi) - Qhat_k(chi) with the authors' model Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)."""
+        """chi -> G_k(q, chi) - Qhat_k(chi) with the authors' model Qhat_k(chi) = Qhat_k sqrt(chi_old/chi)
+        (generated frsb_chi_equation)."""
         K = self.K
 
         def f(c):
-            return float(self.G(q, c)[-1] - K.frsb_chi_rhs(Qk, chi_old, c))
+            return float(K.frsb_chi_equation(self.G(q, c)[-1], Qk, chi_old, c))
         return f
 
     def update(self, q, chi, Qhat):
@@ -113,7 +125,7 @@ class Levels:
         qc = qn
         if dq.min() < DQ_NEGATIVE or qn[0] <= 0:
             dqc = np.maximum(dq, 0.0)
-            qc = np.concatenate([1.0 - np.cumsum(dqc[1:][::-1])[::-1], [1.0]])
+            qc = self.q_from_increments(dqc)
             if qc[0] <= 0 or not dqc[-1] > 0:
                 qc = np.asarray(q, dtype=float)
         f = self.chi_equation(qc, Qhat[-1], chi)

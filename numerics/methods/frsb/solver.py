@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery.anderson import Anderson
-from relu_injectivity.methods.frsb.levels import UpdateError
 from relu_injectivity.machinery.results import ConvergenceError
+from relu_injectivity.machinery.update_error import UpdateError
 
 PLAIN_AFTER_REJECT = 3
 ANDERSON_BACKTRACK = 4
@@ -81,7 +82,7 @@ def project(y, slack):
         return None
     if dq[1:].min() < COLLAPSE:
         dq[1:] = np.where(dq[1:] < COLLAPSE, 0.0, dq[1:])
-        q = np.concatenate([1.0 - np.cumsum(dq[1:][::-1])[::-1], [1.0]])
+        q = kernels.numba("frsb").frsb_levels_q_from_increments(dq)
     if not (q[0] > 0 and dq[-1] > 0):
         return None
     return np.concatenate([q[:-1], [y[-1]]])

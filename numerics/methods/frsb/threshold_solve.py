@@ -1,0 +1,136 @@
+"""frsb.threshold: alpha_inj of the k-step FRSB ansatz, the root of estar(alpha) = 1 (docs/theory.md §4.9), with
+warm starts along alpha and its error bar."""
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+
+from relu_injectivity.machinery import roots
+from relu_injectivity.machinery import validate
+from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
+from relu_injectivity.methods.frsb import grid as _grid
+from relu_injectivity.methods.frsb import validation as _check
+from relu_injectivity.methods.frsb.bracket import secant_bracket
+from relu_injectivity.methods.frsb.diagnostics import diagnostics
+from relu_injectivity.methods.frsb.error_bars import REFINE, grid_error, refine
+from relu_injectivity.methods.frsb.problem import Problem, progress_bar
+from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
+
+METHOD = _check.METHOD
+SLOPE_STEP = 3e-3
+"""Distance in alpha of the evaluation used for d estar/d alpha at the threshold."""
+
+
+def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, progress=False, half_width=None,
+              points_per_unit=None, bracket=(6.0, 7.0), solver_tol=None, max_iter=3000, converged=False,
+              max_steps=12) -> ThresholdResult:
+    """alpha_inj of the k-step FRSB ansatz: the root of estar(alpha) = 1 (docs/theory.md §4.9).
+
+    converged=True: instead, alpha_FRSB as the limit of the optimised-breakpoint ladder r = 1..max_steps
+    (methods/rsb, docs/ladder.md), with an error bar covering every admissible fit of the rungs.
+
+    Secant steps from the upper end of ``bracket`` (the second point 2% of the bracket below it) until the step is
+    below tol/4, then Brent on a small bracket around the last iterate (sign change checked); every evaluation
+    starts from the solution at the nearest alpha already solved, so late evaluations take a few iterations.
+    tol: accuracy asked for alpha; the fixed points are solved to ``solver_tol`` (default tol/10) on one h grid
+    planned for the search (re-planned once if the root's solution asks for more).
+    """
+    if validate.boolean("converged", converged):
+        from relu_injectivity.methods.rsb import converged_threshold
+
+        return converged_threshold(max_steps=max_steps, backend=backend)
+    x = _check.breakpoints_from(k, xmax, breakpoints)
+    k = len(x)
+    tol = _check.tolerance(tol, hi=1e-2)
+    stol = _check.tolerance(solver_tol if solver_tol is not None else max(tol / 10, 1e-11), "solver_tol")
+    stol = _check.precision(x, stol, "solver_tol")
+    hw, ppu = _check.grid_args(half_width, points_per_unit)
+    max_iter = validate.integer("max_iter", max_iter, lo=1)
+    if not (isinstance(bracket, (tuple, list)) and len(bracket) == 2
+            and all(isinstance(b, numbers.Real) for b in bracket) and _check.sat_alpha() < bracket[0] < bracket[1]):
+        raise ValueError(f"bracket must be (a, b) with {_check.sat_alpha():g} < a < b, got {bracket!r}")
+    params = {"k": k, "xmax": float(x[-1]), "tol": tol, "solver_tol": stol,
+              "breakpoints": None if breakpoints is None else list(x), "half_width": hw, "points_per_unit": ppu}
+    t0 = time.perf_counter()
+    eps = max(GRID_EPS_FACTOR * stol, 1e-12)
+    user_grid = hw is not None or ppu is not None
+    q, chi = np.linspace(*_check.COLD_Q, k + 1), _check.COLD_CHI
+    grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3, x_last=x[-1])
+    prob = Problem(x, backend, grid, max_iter, stol)
+    bar = progress_bar(progress, None, f"FRSB threshold k={k}")
+    solved = {}
+    seed = [q, chi]
+
+    def solve_at(alpha):
+        if alpha in solved:
+            return solved[alpha].evaluation.estar - 1.0
+        near = min(solved, key=lambda c: abs(c - alpha)) if solved else None
+        q0, c0 = (solved[near].q, solved[near].chi) if near is not None else seed
+        sol = prob.solve(alpha, q0, c0, stol)
+        solved[alpha] = sol
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(alpha=f"{alpha:.8f}", estar=f"{sol.evaluation.estar:.9f}", its=sol.iterations)
+        return sol.evaluation.estar - 1.0
+
+    def plan_from(alpha):
+        """Solve at alpha on the current grid and re-plan the grid so that it holds every alpha below it."""
+        sol = solve_adaptive(prob, alpha, *seed, stol, eps, user_grid, None)
+        seed[:] = [sol.q, sol.chi]
+        if not user_grid:
+            prob.regrid(_grid.plan(sol.chi * 0.8, sol.q, eps, margin=1.1, x_last=prob.x[-1]))
+        solved.clear()
+
+    try:
+        a, b = map(float, bracket)
+        plan_from(b)
+        lo, hi, x_last, step = secant_bracket(solve_at, a, b, tol)
+        root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
+                                            rtol=4 * roots.EPS)
+        if root not in solved:
+            solve_at(root)
+        sol = solved[root]
+        if not bracket[0] <= root <= bracket[1]:
+            raise ConvergenceError(f"FRSB threshold (k = {k}): the root of estar(alpha) = 1 lies at {root:.6f}, outside "
+                                   f"the bracket {tuple(bracket)}; pass a bracket that contains it",
+                                   {"root": root, "bracket": list(bracket), "evaluations": _evals(solved)})
+        if not user_grid:
+            need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
+            if need_h > min(prob.grid.left, prob.grid.right) or need_p > round(1 / prob.grid.dh):
+                seed[:] = [sol.q, sol.chi]
+                plan_from(root)
+                lo, hi, x_last, step = secant_bracket(solve_at, root - 2 * tol, root + 2 * tol, tol)
+                root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})",
+                                                    xtol=tol / 4, rtol=4 * roots.EPS)
+                if root not in solved:
+                    solve_at(root)
+                sol = solved[root]
+    finally:
+        if bar is not None:
+            bar.close()
+    # slope from the solved alpha nearest to root + SLOPE_STEP (evaluations much closer than that only resolve
+    # the solver noise), then the error bar
+    other = min((v for v in solved if abs(v - root) > 1e-6), key=lambda v: abs(abs(v - root) - SLOPE_STEP))
+    slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
+    sol_ref, solver_err = refine(prob, root, sol, stol)
+    grid_err, details = grid_error(prob, root, sol_ref)
+    f_root = prob.value(sol_ref)
+    fslope = (prob.value(solved[other]) - prob.value(sol)) / (other - root)
+    err = root_err + (solver_err + grid_err) / abs(slope)
+    diag = diagnostics(prob, sol_ref, t0)
+    diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
+                root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved),
+                alpha_functional=root - (f_root - 1.0) / fslope)
+    how = (f"Brent bracket width + (solver error + grid error of estar at the root)/(d estar/d alpha); solver error: "
+           f"change of estar when the root's fixed point is continued from solver_tol to solver_tol/{REFINE:g}; grid "
+           "error: change of estar at the same (q, chi) on a finer h grid. Numerical error for the given breakpoints; "
+           "'alpha_functional' is the root of the functional value instead of estar (they differ by the finite-k "
+           "estimator gap, see numerics.frsb)")
+    return ThresholdResult(METHOD, root, err, how, params, diag)
+
+
+def _evals(solved):
+    return [{"alpha": a, "estar": s.evaluation.estar, "chi": s.chi, "iterations": s.iterations}
+            for a, s in sorted(solved.items())]
