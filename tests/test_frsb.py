@@ -29,6 +29,12 @@ def e6_k4():
     return frsb.energy(6.0, **K4, tol=1e-9)
 
 
+@pytest.fixture(scope="module")
+def one6():
+    """The 1-RSB solution at alpha = 6 (methods/one_rsb: an independent solver of the k = 1 equations)."""
+    return ri.energy("one-rsb", 6.0)
+
+
 # ------------------------------------------------------------------------------------------- derive/
 
 def test_generated_frsb_is_current():
@@ -41,6 +47,7 @@ def test_symbolic_checks():
 
     assert d.check_last_level() < 1e-40          # closed-form last step vs direct 50-digit quadrature
     assert d.check_entropic_gradient(3) == [1, 2, 3]
+    assert d.check_level_loops(3) == [1, 2, 3]  # the level recursions (generated loops) run on symbols
     assert d.check_step_background()
     assert d.breakpoints() == (0, 1)            # kinks of F_k in the rescaled field
     assert d.estar_pieces() == (0, 0, 1)        # -dF_k/dlambda: the indicator of the active piece
@@ -74,6 +81,36 @@ def test_gradient_identity_matches_finite_differences():
     assert abs(fd - grad_chi) < 1e-7
 
 
+def test_level_loops_targets_agree_and_fix_a_stationary_point():
+    """The generated level loops (derive.codegen.Loop) agree between Numba and mpmath (30 digits), and the update's
+    loops leave a stationary point fixed: with Qhat = G(q, chi) the 1/lambda recursion returns lambda = L and q from
+    lambda returns q (docs/theory.md §4.5); q from its own increments returns q."""
+    import mpmath
+    from relu_injectivity.machinery import kernels
+
+    nb, mp = kernels.numba("frsb"), kernels.mp("frsb")
+    x = np.array([0.3, 1.1, 2.0, 4.5, 7.0, 9.5, 11.0, 13.0, 16.0])
+    q = np.concatenate([np.cumsum([0.55, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02, 0.03])[:-1], [1.0]])
+    q = np.concatenate([[0.5], q])
+    chi, En = 0.04, np.linspace(-0.3, -0.1, len(x) + 1)
+    lv = Levels(x)
+    L = lv.L(q, chi)
+    with mpmath.workdps(30):
+        mq, mx, mE = [list(map(mpmath.mpf, a)) for a in (q, x, En)]
+        mL = mp.frsb_levels_L(mq, mx, mpmath.mpf(chi))
+        first, terms = mp.frsb_levels_entropic_terms(mq, mx, mL)
+        ref = {"L": mL, "G": mp.frsb_levels_G(mq, mL), "dx": mp.frsb_levels_dx(mq, mx, mL, mE),
+               "entropic": [mp.frsb_entropic(first, mpmath.fsum(terms))]}
+    got = {"L": L, "G": lv.G(q, chi), "dx": lv.dx(q, chi, En, 6.0), "entropic": [lv.entropic(q, chi)]}
+    for name, r in ref.items():
+        assert np.allclose(got[name], [float(v) for v in r], rtol=1e-13, atol=1e-13), name
+    lam = lv.lambdas(q[0], lv.G(q, chi))
+    assert np.allclose(lam, L, rtol=1e-13, atol=0)
+    assert np.allclose(lv.q_from_lambdas(L), q, rtol=0, atol=1e-14)
+    assert np.allclose(lv.q_from_increments(lv.dq(q)), q, rtol=0, atol=1e-15)
+    assert np.allclose(lv.entropic_dx(q, chi), lv.dx(q, chi, np.zeros(len(x) + 1), 6.0), rtol=0, atol=0)
+
+
 def test_gregory_weights_and_interpolation():
     assert [str(w) for w in fourier.gregory_end_weights(3)] == ["-5/8", "1/6", "-1/24"]  # 3/8, 7/6, 23/24
     n = 32
@@ -89,10 +126,9 @@ def test_gregory_weights_and_interpolation():
 
 # ------------------------------------------------------------------------------------- against 1-RSB
 
-def test_k1_at_the_1rsb_optimum_reproduces_1rsb():
+def test_k1_at_the_1rsb_optimum_reproduces_1rsb(one6):
     """docs/theory.md §4.10: one level at x_0 = c is the 1-RSB at that c; at the optimal c both estimators agree."""
-    one = ri.energy("one-rsb", 6.0)
-    d1 = one.diagnostics
+    d1 = one6.diagnostics
     r = frsb.energy(6.0, k=1, breakpoints=[float(d1["c"])], tol=1e-11)
     d = r.diagnostics
     assert abs(d["q"][0] - float(d1["q0"])) < 1e-10
@@ -103,11 +139,11 @@ def test_k1_at_the_1rsb_optimum_reproduces_1rsb():
     assert r.error < 1e-9
 
 
-def test_frsb_functional_dominates_1rsb():
+def test_frsb_functional_dominates_1rsb(one6):
     """The k-step functional is maximised over q: with breakpoints containing the 1-RSB c it is >= fstar_1RSB
     (merging the other levels gives the 1-RSB point), strictly here.  (With the default breakpoints no such order
     is guaranteed: k = 1 at x_0 = 0.01 is close to RS, below 1-RSB; at k = 30 the FRSB value is above.)"""
-    one = ri.energy("one-rsb", 6.0)
+    one = one6
     c = float(one.diagnostics["c"])
     r = frsb.energy(6.0, k=3, breakpoints=[1.0, c, 6.0], tol=1e-9)
     assert r.diagnostics["functional"] > float(one.diagnostics["fstar"]) + 1e-6
@@ -360,20 +396,26 @@ def test_result_diagnostics_contract(e6_k4):
     json.dumps(e6_k4.to_dict())
 
 
-def test_registered_and_api():
+def test_registered_and_api(one6):
+    """Through the public API, k = 1 at the 1-RSB breakpoint c gives the 1-RSB estar of the independent 1-RSB
+    solver (docs/theory.md §4.10), within the two error bars."""
     assert "frsb" in ri.METHODS
     params = ri.parameters("frsb", "energy")
     assert {"k", "xmax", "tol", "backend", "breakpoints", "init", "progress"} <= set(params)
-    r = ri.energy("frsb", 6.0, k=2, xmax=4.0, tol=1e-6, progress=True)
-    assert 0.7 < r.energy < 0.9
+    r = ri.energy("frsb", 6.0, k=1, breakpoints=[float(one6.diagnostics["c"])], tol=1e-6, progress=True)
+    assert abs(r.energy - float(one6.diagnostics["estar"])) <= r.error + one6.error
 
 
-def test_cli_energy_json():
-    r = subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", "energy", "frsb", "--alpha", "6", "--k", "2",
-                        "--xmax", "4", "--tol", "1e-6", "--json"], cwd=ROOT, capture_output=True, text=True)
+def test_cli_energy_json(one6):
+    """The command line at k = 1 and the 1-RSB breakpoint gives the 1-RSB estar within the error bars (a list of
+    one number on the command line: "c,")."""
+    c = float(one6.diagnostics["c"])
+    r = subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", "energy", "frsb", "--alpha", "6", "--k", "1",
+                        "--breakpoints", f"{c!r},", "--tol", "1e-6", "--json"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["method"] == "frsb" and 0.7 < float(out["energy"]) < 0.9
+    assert out["method"] == "frsb" and out["params"]["breakpoints"] == [c]
+    assert abs(float(out["energy"]) - float(one6.diagnostics["estar"])) <= out["error"] + one6.error
     bad = subprocess.run([sys.executable, "-m", "relu_injectivity.interfaces.cli.main", "energy", "frsb", "--alpha", "6", "--k", "0"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "k must be" in bad.stderr
