@@ -1,13 +1,13 @@
 """r-step RSB with optimised breakpoints (numerics/methods/rsb, docs/ladder.md): r = 1 is 1-RSB, the ladder is
-monotone, the optimum is stationary (envelope gradient, estar = functional), and the extrapolation recovers a
-known limit from synthetic rungs."""
+monotone, the optimum is stationary (envelope gradient, estar = functional) and a maximum (reduced Hessian), the
+Newton route and the fixed-point route agree, and the extrapolation recovers a known limit from synthetic rungs."""
 import numpy as np
 import pytest
 
 import relu_injectivity as ri
 from relu_injectivity.methods import rsb
 from relu_injectivity.methods.rsb import limit as ex
-from relu_injectivity.methods.rsb import rung
+from relu_injectivity.methods.rsb import joint, rung
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def t1():
 
 @pytest.fixture(scope="module")
 def energies6():
-    return rsb.ladder(3, alpha=6.0, extrapolation=False, solver_tol=1e-9)   # FFT throughout (docs/ladder.md)
+    return rsb.ladder(3, alpha=6.0, extrapolation=False)
 
 
 def test_one_step_is_one_rsb(t1):
@@ -27,12 +27,21 @@ def test_one_step_is_one_rsb(t1):
     assert t1.diagnostics["breakpoints"][0] == pytest.approx(3.28666, abs=1e-4)   # the 1-RSB c (docs §5)
 
 
-def test_two_step_threshold_within_its_bar(t1):
+def test_two_step_threshold_within_its_bar_by_both_routes(t1):
     t2 = ri.threshold("rsb", steps=2)
     assert t2.error <= 1e-7
     assert float(t2.alpha) < float(t1.alpha) - 1e-3          # strictly below 1-RSB
     assert float(t2.alpha) == pytest.approx(6.7004, abs=2e-4)  # loose reference (docs/theory.md §4.11)
     assert abs(t2.diagnostics["estar_minus_functional"]) <= 1e-9
+    assert max(t2.diagnostics["hessian_eigenvalues"]) < 0    # a maximum over the breakpoints, not a saddle
+    fp = ri.threshold("rsb", steps=2, route="fixed-point")
+    assert abs(float(fp.alpha) - float(t2.alpha)) <= fp.error + t2.error
+
+
+def test_three_step_threshold():
+    t3 = ri.threshold("rsb", steps=3)
+    assert t3.error <= 1e-7
+    assert float(t3.alpha) == pytest.approx(6.6987, abs=2e-4)  # loose reference (docs/theory.md §4.11)
 
 
 def test_energy_ladder_monotone_and_stationary(energies6):
@@ -40,8 +49,8 @@ def test_energy_ladder_monotone_and_stationary(energies6):
     assert np.all(np.diff(e) > 0)                             # e_1 < e_2 < e_3 (supremum over more parameters)
     assert e[0] == pytest.approx(ri.energy("one-rsb", 6.0).energy, abs=1e-9)
     for row in energies6.rows:
-        assert abs(row["estar_minus_functional"]) <= 1e-8      # dilation identity at the optimum (solver_tol 1e-9)
-        assert row["gain"] <= 1e-12
+        assert abs(row["estar_minus_functional"]) <= 1e-9      # dilation identity at the optimum
+        assert max(row["hessian_eigenvalues"]) < 0
     assert energies6.rows[2]["breakpoints"] == pytest.approx([2.665, 4.068, 7.711], rel=2e-3)
 
 
@@ -57,6 +66,21 @@ def test_optimum_is_stationary_under_the_envelope_gradient(energies6):
     d = 1e-2 * q.grad_x / np.max(np.abs(q.grad_x))
     assert ev(6.0, x + d, q.init()).e > q.e
     assert q.e < p.e
+
+
+def test_fixed_point_route_agrees_at_fixed_alpha(energies6):
+    fp = ri.energy("rsb", 6.0, steps=2, route="fixed-point", solver_tol=1e-10)
+    nw = energies6.rows[1]
+    assert abs(fp.energy - nw["value"]) <= fp.error + nw["error"] + 1e-12
+    assert fp.diagnostics["breakpoints"] == pytest.approx(nw["breakpoints"], rel=1e-4)
+
+
+def test_resampled_guess_is_admissible():
+    prev = joint.State(np.array([0.72, 0.9, 0.97, 1.0]), 0.03, np.array([2.5, 3.8, 7.3]), 6.7)
+    g = joint.resample(prev, 4)
+    assert g.r == 4 and np.all(np.diff(g.x) > 0) and np.all(np.diff(g.q) > 0) and g.q[-1] == 1.0
+    with pytest.raises(ValueError, match="increasing q"):
+        joint.System(prev).pack(joint.State(np.array([0.9, 0.8, 0.95, 1.0]), 0.03, prev.x, 6.7))
 
 
 def test_extrapolation_recovers_a_known_limit():
@@ -86,6 +110,10 @@ def test_bad_input():
         ri.threshold("rsb", steps=1.5)
     with pytest.raises(ValueError):
         ri.energy("rsb", 6.0, gradient="magic")
+    with pytest.raises(ValueError, match="route"):
+        ri.energy("rsb", 6.0, route="secant")
+    with pytest.raises(ValueError, match="fixed-point. only"):
+        ri.energy("rsb", 6.0, gradient="envelope")
 
 
 def test_frsb_converged_flag_is_checked():

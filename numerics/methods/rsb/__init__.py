@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relu_injectivity.machinery import backends as _backends
 from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import EnergyResult, ThresholdResult
 from relu_injectivity.methods.rsb import rungs as _ladder
@@ -29,62 +30,88 @@ METHOD = "rsb"
 GRADIENTS = ("auto", "envelope", "differences")
 
 
-def _common(tol, backend, gradient, lo=1e-13, hi=1e-4, name="tol"):
+def _common(tol, lo=1e-13, hi=1e-4, name="tol"):
     t = validate.real(name, tol, lo=0.0)
     if not lo <= t <= hi:
         raise ValueError(f"{name} must be in [{lo:g}, {hi:g}], got {tol!r}")
-    validate.choice("gradient", gradient, GRADIENTS)
     return t
+
+
+def _route(route, gradient, backend):
+    validate.choice("route", route, _ladder.ROUTES)
+    validate.choice("gradient", gradient, GRADIENTS)
+    validate.choice("backend", backend, _backends.NAMES)
+    if route == "newton" and gradient != "auto":
+        raise ValueError("gradient applies to route='fixed-point' only (the Newton route uses the envelope "
+                         "gradient inside its system of equations)")
 
 
 def _steps(steps, name="steps"):
     return validate.integer(name, steps, lo=1, hi=40)
 
 
-def _evaluator(solver_tol, backend, gradient):
-    return _rung.Evaluator(tol=solver_tol, backend=backend, gradient=gradient)
+def _run(kind, alpha, R, *, tol, solver_tol, backend, gradient, route, on_rung=None):
+    """(steps, evaluator or None): the rungs 1..R by the chosen route."""
+    _route(route, gradient, backend)
+    ev = None
+    if route == "fixed-point":
+        ev = _rung.Evaluator(tol=solver_tol, backend=backend, gradient=gradient)
+    if kind == "threshold":
+        return _ladder.thresholds(R, route=route, backend=backend, ev=ev, tol=tol, on_rung=on_rung), ev
+    return _ladder.energies(alpha, R, route=route, backend=backend, ev=ev, on_rung=on_rung), ev
 
 
 def _row_diag(step, ev, t0):
     d = step.row()
     d["limited_by_precision"] = d.pop("accuracy_limited", None)
     d.pop("insertions", None)
-    d.update(total_solver_calls=ev.calls, total_time_s=time.perf_counter() - t0)
+    d.update(total_time_s=time.perf_counter() - t0)
+    if ev is not None:
+        d.update(total_solver_calls=ev.calls)
     return d
 
 
-def energy(alpha, *, steps=1, solver_tol=1e-10, backend="auto", gradient="auto") -> EnergyResult:
+HOW = {
+    ("newton", "energy"): "functional at the root of the joint system: grid change + second-order effect of the last "
+                          "Newton correction + round-off floor",
+    ("newton", "threshold"): "root of the joint system (stationarity, envelope gradient, e = 1): last Newton correction "
+                             "of alpha + (grid change of the functional + round-off floor)/(de/dalpha)",
+    ("fixed-point", "energy"): "functional at the breakpoint optimum: frsb solver error + grid error of the functional "
+                               "+ predicted gain (1/2) g^T (-H)^{-1} g left in the breakpoints",
+    ("fixed-point", "threshold"): "last Newton step in alpha + (frsb solver error + grid error of the functional + "
+                                  "predicted gain left in the breakpoints)/(de_r/dalpha), de_r/dalpha = energetic/alpha",
+}
+
+
+def energy(alpha, *, steps=1, solver_tol=1e-10, backend="auto", gradient="auto", route="newton") -> EnergyResult:
     """e_r(alpha): the r-step functional maximised over its r breakpoints jointly with (q_i, chi).
 
-    Rungs 1..r are built in turn (each warm-started from the previous).  solver_tol: tol of the fixed point at
-    fixed breakpoints (frsb.energy); raised, and said so in diagnostics['limited_by_precision'], where double
-    precision cannot deliver it for the breakpoints reached.  Error: numerical error of the functional (solver +
-    grid) + the predicted gain still left in the breakpoints."""
+    Rungs 1..r are built in turn, each started from the previous.  route: 'newton' (the rung's equations as one
+    system, numerics/methods/rsb/joint.py) or 'fixed-point' (breakpoints optimised around the k-step fixed point;
+    solver_tol and gradient apply to it only)."""
     a = validate.alpha(alpha, lo=2.0)
     r = _steps(steps)
-    stol = _common(solver_tol, backend, gradient, name="solver_tol")
+    stol = _common(solver_tol, name="solver_tol")
     t0 = time.perf_counter()
-    ev = _evaluator(stol, backend, gradient)
-    s = _ladder.energies(a, r, ev=ev)[-1]
-    how = ("functional at the breakpoint optimum: frsb solver error + grid error of the functional + predicted gain "
-           "(1/2) g^T (-H)^{-1} g left in the breakpoints (g the envelope gradient, H its Hessian)")
-    return EnergyResult(METHOD, a, s.value, s.error, how, {"steps": r, "solver_tol": stol},
-                        _row_diag(s, ev, t0))
+    steps_, ev = _run("energy", a, r, tol=None, solver_tol=stol, backend=backend, gradient=gradient, route=route)
+    s = steps_[-1]
+    return EnergyResult(METHOD, a, s.value, s.error, HOW[route, "energy"],
+                        {"steps": r, "solver_tol": stol, "route": route}, _row_diag(s, ev, t0))
 
 
-def threshold(*, steps=1, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto") -> ThresholdResult:
-    """alpha_r: the root of e_r(alpha) = 1 (Newton in alpha with de_r/dalpha from the envelope theorem, the
-    breakpoints re-optimised at each alpha).  Error: last Newton step + (functional error + gain left)/(de/dalpha)."""
+def threshold(*, steps=1, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto",
+              route="newton") -> ThresholdResult:
+    """alpha_r: the root of e_r(alpha) = 1 with the breakpoints optimal.  route 'newton': one system of equations
+    (its accuracy is its own floor, ~1e-11, whatever tol asks above it); 'fixed-point': Newton in alpha with
+    de_r/dalpha from the envelope theorem, the breakpoints re-optimised at each alpha, to tol."""
     r = _steps(steps)
-    t = _common(tol, backend, gradient, lo=1e-12, hi=1e-3)
-    stol = _common(solver_tol, backend, gradient, name="solver_tol")
+    t = _common(tol, lo=1e-12, hi=1e-3)
+    stol = _common(solver_tol, name="solver_tol")
     t0 = time.perf_counter()
-    ev = _evaluator(stol, backend, gradient)
-    s = _ladder.thresholds(r, ev=ev, tol=t)[-1]
-    how = ("last Newton step in alpha + (frsb solver error + grid error of the functional + predicted gain left in "
-           "the breakpoints)/(de_r/dalpha), de_r/dalpha = energetic term/alpha (envelope theorem)")
-    return ThresholdResult(METHOD, s.value, s.error, how, {"steps": r, "tol": t, "solver_tol": stol},
-                           _row_diag(s, ev, t0))
+    steps_, ev = _run("threshold", None, r, tol=t, solver_tol=stol, backend=backend, gradient=gradient, route=route)
+    s = steps_[-1]
+    return ThresholdResult(METHOD, s.value, s.error, HOW[route, "threshold"],
+                           {"steps": r, "tol": t, "solver_tol": stol, "route": route}, _row_diag(s, ev, t0))
 
 
 @dataclass
@@ -119,24 +146,19 @@ class Ladder:
 
 
 def ladder(max_steps=12, *, alpha=None, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto",
-           extrapolation=True, progress=None) -> Ladder:
+           route="newton", extrapolation=True, progress=None) -> Ladder:
     """The ladder r = 1..max_steps: thresholds alpha_r (alpha None) or energies e_r(alpha); with the fits of the
     limit r -> infinity where at least 4 rungs exist.  ``progress``: a callable receiving each rung's row."""
     R = _steps(max_steps, "max_steps")
-    t = _common(tol, backend, gradient, lo=1e-12, hi=1e-3)
-    stol = _common(solver_tol, backend, gradient, name="solver_tol")
+    t = _common(tol, lo=1e-12, hi=1e-3)
+    stol = _common(solver_tol, name="solver_tol")
     t0 = time.perf_counter()
-    ev = _evaluator(stol, backend, gradient)
     cb = (lambda s: progress(s.row())) if progress is not None else None
-    if alpha is None:
-        steps, kind, a = _ladder.thresholds(R, ev=ev, tol=t, on_rung=cb), "threshold", None
-    else:
-        a = validate.alpha(alpha, lo=2.0)
-        steps, kind = _ladder.energies(a, R, ev=ev, on_rung=cb), "energy"
-    rows = []
-    for s in steps:
-        d = s.row()
-        rows.append(d)
+    a = None if alpha is None else validate.alpha(alpha, lo=2.0)
+    kind = "threshold" if a is None else "energy"
+    steps, _ = _run(kind, a, R, tol=t, solver_tol=stol, backend=backend, gradient=gradient, route=route,
+                    on_rung=cb)
+    rows = [s.row() for s in steps]
     lim = None
     if extrapolation and len(rows) >= 4:
         lim = extrapolate([d["r"] for d in rows], [d["value"] for d in rows], [d["error"] for d in rows])
@@ -154,11 +176,12 @@ def _checks(lad):
 
 
 def converged_threshold(*, max_steps=12, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto",
-                        progress=None) -> ThresholdResult:
+                        route="newton", progress=None) -> ThresholdResult:
     """alpha_FRSB as the limit of the ladder alpha_r (docs/ladder.md): value and error bar of the extrapolation
     (covering every admissible fit); diagnostics carry the ladder, the fits and the checks (monotone ladder, limit
     below every rung)."""
-    lad = ladder(max_steps, tol=tol, solver_tol=solver_tol, backend=backend, gradient=gradient, progress=progress)
+    lad = ladder(max_steps, tol=tol, solver_tol=solver_tol, backend=backend, gradient=gradient, route=route,
+                 progress=progress)
     if lad.limit is None:
         raise ValueError(f"max_steps = {max_steps}: the extrapolation needs at least 4 rungs")
     lim = lad.limit
@@ -168,9 +191,9 @@ def converged_threshold(*, max_steps=12, tol=1e-9, solver_tol=1e-10, backend="au
 
 
 def converged_energy(alpha, *, max_steps=12, solver_tol=1e-10, backend="auto", gradient="auto",
-                     progress=None) -> EnergyResult:
+                     route="newton", progress=None) -> EnergyResult:
     """e_FRSB(alpha) as the limit of the ladder e_r(alpha), with the same fits and checks."""
-    lad = ladder(max_steps, alpha=alpha, solver_tol=solver_tol, backend=backend, gradient=gradient,
+    lad = ladder(max_steps, alpha=alpha, solver_tol=solver_tol, backend=backend, gradient=gradient, route=route,
                  progress=progress)
     if lad.limit is None:
         raise ValueError(f"max_steps = {max_steps}: the extrapolation needs at least 4 rungs")

@@ -1,0 +1,323 @@
+"""One rung of the r-RSB ladder as ONE system of equations, solved by Newton's method (docs/theory.md §4.11).
+
+At the optimum of the r-step functional over its breakpoints, with alpha free at the threshold,
+
+    S_i(q, chi; x, alpha) = G_i(q, chi) - Qhat_i(q, chi; x, alpha) = 0      i = 0..r   (stationarity in q, chi)
+    g_j(q, chi; x, alpha) = x_j de/dx_j (at fixed q, chi)         = 0      j = 0..r-1 (envelope gradient, u = log x)
+    e(q, chi; x, alpha) - 1                                        = 0                 (threshold; absent at fixed alpha)
+
+are 2r + 2 equations in the 2r + 2 unknowns z = (w_0..w_{r-1}, log chi, log x_0..log x_{r-1}, alpha), where the
+increments of q are a softmax of w (dq_i = e^{w_i} / sum_j e^{w_j}, w_r = 0), so that every iterate is an admissible
+order parameter.  Every residual is one evaluation of the recursion (numerics/methods/frsb/recursion.py) and the
+generated level algebra (levels.py): no fixed-point iteration is involved, so the near-unit eigenvalues that make
+the authors' update slow (docs/theory.md §4.7) do not matter here.
+
+Solution: first the r + 1 stationarity equations at the guessed (x, alpha) (the inner problem), then the whole
+system, each by MINPACK's hybrid Powell method (scipy.optimize.root 'hybr': a forward-difference Jacobian, then
+Broyden updates inside a trust region).  At the root a fresh forward-difference Jacobian gives
+
+* the last Newton correction of z (its alpha or energy component is part of the error bar);
+* the reduced Hessian of the stationary value in u = log x, ``H = g_u - g_y S_y^{-1} S_u`` (y = (w, log chi)): the
+  root is a maximum over the breakpoints only if H is negative definite (second-variation check, reported);
+* de/dalpha at fixed order parameter = energetic/alpha (envelope theorem; used for the error in alpha).
+
+Error bar: |last Newton correction| + |change of the functional on a finer h grid at the same z| / (de/dalpha) +
+ROUNDOFF / (de/dalpha).  The dilation identity estar = functional + sum_i x_i de/dx_i (docs/theory.md §4.6) makes
+|estar - functional| at the root a built-in check of the stationarity in x.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import root
+
+from relu_injectivity.machinery import backends as _backends
+from relu_injectivity.machinery.results import ConvergenceError
+from relu_injectivity.methods.frsb import grid as _grid
+from relu_injectivity.methods.frsb.levels import Levels
+from relu_injectivity.methods.frsb.recursion import Recursion, fft_limit
+
+GRID_EPS = 1e-11
+"""Energy accuracy the h grid is planned for (numerics/methods/frsb/grid.py rules)."""
+GRID_MARGIN = 1.3
+"""The grid's window and resolution are planned with this margin, so that the iterates stay inside it."""
+NOISE = 1e-12
+"""Round-off level of one evaluation aimed at: levels whose FFT convolution would be noisier use the direct sums
+(recursion.fft_limit); the Newton method needs residuals accurate well below ACCEPT."""
+ROUNDOFF = 1e-12
+"""Round-off floor of the functional through the recursion (energy units)."""
+XTOL = 1e-13
+"""Relative step tolerance of the hybrid method."""
+MAX_CALLS = 40
+"""Evaluations allowed per unknown in one call of the hybrid method."""
+FIRST_CALLS = 6
+"""... in the first attempt straight from the guess (before the ascent, which is safer but slower)."""
+RESTARTS = 3
+"""The hybrid method is restarted (fresh Jacobian) this many times when it stops without converging."""
+ACCEPT = 1e-10
+"""Largest residual (max norm) accepted as a root."""
+TRUST, TRUST_MAX = 0.1, 0.5
+"""Initial and largest step in u = log x of the ascent (``ascend``)."""
+FLOOR = 1e-4
+"""Eigenvalues of -H below FLOOR times the largest are raised to it in the ascent's modified Newton step."""
+GAIN_TOL = 1e-10
+"""The ascent hands over to the joint Newton method when the predicted gain is below this (energy units)."""
+MAX_ASCENT = 40
+FFT_UP_TO = fft_limit(NOISE)
+
+
+@dataclass
+class State:
+    """An order parameter of the r-step functional: q_0..q_r (q_r = 1), chi, breakpoints x, alpha."""
+
+    q: np.ndarray
+    chi: float
+    x: np.ndarray
+    alpha: float
+
+    @property
+    def r(self):
+        return len(self.x)
+
+
+@dataclass
+class Rung:
+    """A solved rung: the state at the root, its values, error budget and diagnostics."""
+
+    state: State
+    value: float
+    error: float
+    functional: float
+    estar: float
+    budget: dict
+    diagnostics: dict = field(default_factory=dict)
+
+
+class System:
+    """The residual of the rung's equations on one h grid and backend (alpha free when ``alpha`` is None)."""
+
+    def __init__(self, guess: State, *, alpha=None, backend="cpu", grid=None):
+        self.r = guess.r
+        self.fixed_alpha = None if alpha is None else float(alpha)
+        self.grid = grid or _grid.plan(guess.chi, guess.q, GRID_EPS, margin=GRID_MARGIN, x_last=float(guess.x[-1]))
+        self.backend = backend if isinstance(backend, _backends.Backend) else _backends.get(backend,
+                                                                                             points=self.grid.M)
+        self.calls = 0
+
+    # coordinates ------------------------------------------------------------------------------------------
+    def pack(self, s: State):
+        dq = np.diff(np.asarray(s.q, dtype=float), prepend=0.0)
+        if np.any(dq <= 0) or not s.chi > 0 or np.any(np.asarray(s.x) <= 0):
+            raise ValueError(f"a rung state needs increasing q in (0, 1], chi > 0 and x > 0, got q = {list(s.q)}, "
+                             f"chi = {s.chi}, x = {list(s.x)}")
+        z = [np.log(dq[:-1] / dq[-1]), [math.log(s.chi)], np.log(s.x)]
+        if self.fixed_alpha is None:
+            z.append([s.alpha])
+        return np.concatenate(z)
+
+    def unpack(self, z) -> State:
+        r = self.r
+        w = np.concatenate([z[:r], [0.0]])
+        dq = np.exp(w - w.max())
+        q = np.cumsum(dq / dq.sum())
+        q[-1] = 1.0
+        a = z[-1] if self.fixed_alpha is None else self.fixed_alpha
+        return State(q, float(math.exp(z[r])), np.exp(z[r + 1:2 * r + 1]), float(a))
+
+    # residual ---------------------------------------------------------------------------------------------
+    def evaluate(self, s: State, grid=None):
+        """(S, g, e, estar, energetic) at the state on this system's grid (or another)."""
+        self.calls += 1
+        ev = Recursion(self.backend, grid or self.grid, s.x, s.alpha, fft_up_to=FFT_UP_TO).evaluate(s.q, s.chi)
+        lev = Levels(s.x)
+        S = lev.G(s.q, s.chi) - ev.Qhat
+        g = s.x * lev.dx(s.q, s.chi, ev.level_energetic, s.alpha)
+        e = lev.entropic(s.q, s.chi) + ev.energetic
+        return S, g, e, ev.estar, ev.energetic
+
+    def residual(self, z):
+        s = self.unpack(z)
+        if not (np.all(np.isfinite(z)) and np.all(np.diff(s.x) > 0) and s.alpha > 0):
+            return np.full(len(z), 1e3)
+        S, g, e, _, _ = self.evaluate(s)
+        self.last_value = e
+        out = [S, g] + ([[e - 1.0]] if self.fixed_alpha is None else [])
+        return np.concatenate(out)
+
+    def inner_residual(self, z_outer):
+        """Residual of the r + 1 stationarity equations in y = (w, log chi) at fixed (x, alpha) = z_outer."""
+        def f(y):
+            s = self.unpack(np.concatenate([y, z_outer]))
+            return self.evaluate(s)[0]
+        return f
+
+    def jacobian(self, z, f0=None):
+        """Forward differences of the residual (step sqrt(eps) relative, as MINPACK)."""
+        f0 = self.residual(z) if f0 is None else f0
+        J = np.empty((len(f0), len(z)))
+        for j in range(len(z)):
+            h = math.sqrt(np.finfo(float).eps) * max(abs(z[j]), 1.0)
+            zz = z.copy()
+            zz[j] += h
+            J[:, j] = (self.residual(zz) - f0) / h
+        return J
+
+
+def _hybr(f, z0, what, calls=MAX_CALLS, restarts=RESTARTS):
+    z, last = np.asarray(z0, dtype=float), None
+    for _ in range(restarts + 1):
+        sol = root(f, z, method="hybr", options={"xtol": XTOL, "maxfev": calls * len(z)})
+        z, last = sol.x, sol
+        if np.max(np.abs(sol.fun)) <= ACCEPT:
+            return z, sol
+    raise ConvergenceError(f"{what}: Newton (hybrid Powell) stops at residual {np.max(np.abs(last.fun)):.2e} "
+                           f"(accepted: {ACCEPT:g}): {last.message.strip()}",
+                           {"residual": [float(v) for v in last.fun], "z": [float(v) for v in z]})
+
+
+def _inner(sysm: System, z, what):
+    """z with (w, log chi) solved at its (x, alpha)."""
+    ny = sysm.r + 1
+    y, _ = _hybr(sysm.inner_residual(z[ny:]), z[:ny], f"{what}: (q, chi) at x = {np.exp(z[ny:ny + sysm.r])}")
+    return np.concatenate([y, z[ny:]])
+
+
+def _negdef(H):
+    """Eigen-decomposition of -H with eigenvalues floored at FLOOR times the largest (a modified Newton step
+    towards a maximum where H is not negative definite)."""
+    w, V = np.linalg.eigh(-0.5 * (H + H.T))
+    scale = max(float(np.max(np.abs(w))), 1e-300)
+    return V, np.maximum(w, FLOOR * scale)
+
+
+def ascend(sysm: System, z, *, what, gain_tol=GAIN_TOL, max_iter=MAX_ASCENT):
+    """Maximise the stationary functional over u = log x at the system's fixed alpha, from z (inner-solved):
+    modified Newton steps with the reduced Hessian H = g_u - g_y S_y^{-1} S_u of the joint Jacobian, inside a trust
+    region, accepted when the functional rises.  Brings a rough guess into the basin of the joint Newton method
+    (where H is not negative definite, the hybrid method heads for saddles).  Stops when the predicted gain
+    (1/2) g^T (-H)^{-1} g is below gain_tol."""
+    r, ny = sysm.r, sysm.r + 1
+    trust = TRUST
+    f = sysm.residual(z)
+    e = sysm.last_value
+    for _ in range(max_iter):
+        J = sysm.jacobian(z, f)
+        H = J[ny:ny + r, ny:ny + r] - J[ny:ny + r, :ny] @ np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r])
+        g = f[ny:ny + r]
+        V, lam = _negdef(H)
+        c = V.T @ g
+        if 0.5 * float(np.sum(c * c / lam)) <= gain_tol:
+            return z
+        step = V @ (c / lam)
+        for _ in range(12):
+            scale = min(1.0, trust / float(np.max(np.abs(step))))
+            du = scale * step
+            dy = -np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r] @ du)
+            zn = z.copy()
+            zn[:ny] += dy
+            zn[ny:ny + r] += du
+            try:
+                zn = _inner(sysm, zn, what)
+            except ConvergenceError:
+                trust *= 0.25
+                continue
+            fn = sysm.residual(zn)
+            if sysm.last_value > e:
+                z, f, e = zn, fn, sysm.last_value
+                trust = min(2 * trust, TRUST_MAX) if scale == 1.0 else trust
+                break
+            trust *= 0.25
+        else:
+            raise ConvergenceError(f"{what}: no step in the breakpoints raises the functional", {"x": np.exp(
+                z[ny:ny + r]).tolist(), "gradient": g.tolist()})
+    raise ConvergenceError(f"{what}: the breakpoints are not optimal after {max_iter} ascent steps",
+                           {"x": np.exp(z[ny:ny + r]).tolist()})
+
+
+def solve(guess: State, *, alpha=None, backend="cpu", what=None) -> Rung:
+    """The rung through ``guess`` (alpha free: threshold; alpha given: energy e_r(alpha)).  First (q, chi) at the
+    guessed breakpoints, then the joint Newton method; where it fails, an ascent in the breakpoints at the guessed
+    alpha first (``ascend``).  ConvergenceError with the residual when nothing converges; the result's budget says
+    where the error bar comes from."""
+    t0 = time.perf_counter()
+    r = guess.r
+    what = what or (f"rung r = {r}" + ("" if alpha is None else f" at alpha = {alpha:g}"))
+    sysm = System(guess, alpha=alpha, backend=backend)
+    z = _inner(sysm, sysm.pack(guess), what)
+    try:
+        z, _ = _hybr(sysm.residual, z, what, calls=FIRST_CALLS, restarts=0)
+    except ConvergenceError:
+        fixed = System(guess, alpha=guess.alpha if alpha is None else alpha, backend=sysm.backend, grid=sysm.grid)
+        zf = ascend(fixed, fixed.pack(sysm.unpack(z)), what=what)
+        z, _ = _hybr(sysm.residual, sysm.pack(fixed.unpack(zf)), what)
+    s = sysm.unpack(z)
+    need_h, need_p = _grid.requirements(s.chi, s.q, GRID_EPS, s.x[-1])
+    if need_h > min(sysm.grid.left, sysm.grid.right) or need_p > round(1 / sysm.grid.dh):
+        sysm = System(s, alpha=alpha, backend=sysm.backend.name)
+        z, _ = _hybr(sysm.residual, sysm.pack(s), what)
+        s = sysm.unpack(z)
+    return _finish(sysm, z, alpha, what, t0)
+
+
+def _finish(sysm: System, z, alpha, what, t0) -> Rung:
+    r = sysm.r
+    s = sysm.unpack(z)
+    S, g, e, estar, energetic = sysm.evaluate(s)
+    f0 = np.concatenate([S, g] + ([[e - 1.0]] if alpha is None else []))
+    J = sysm.jacobian(z, f0)
+    dz = np.linalg.solve(J, -f0)
+    ny = r + 1
+    Syy, Syu = J[:ny, :ny], J[:ny, ny:ny + r]
+    guy, guu = J[ny:ny + r, :ny], J[ny:ny + r, ny:ny + r]
+    H = guu - guy @ np.linalg.solve(Syy, Syu)
+    H = 0.5 * (H + H.T)
+    curv = np.linalg.eigvalsh(H)
+    if not np.all(curv < 0):
+        raise ConvergenceError(f"{what}: the root is not a maximum over the breakpoints (eigenvalues of the reduced "
+                               f"Hessian {curv.tolist()})", {"hessian_eigenvalues": curv.tolist(),
+                                                            "x": s.x.tolist()})
+    de_dalpha = energetic / s.alpha
+    g_ = sysm.grid
+    fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
+    e_fine = sysm.evaluate(s, fine)[2]
+    if alpha is None:
+        budget = {"newton_step": abs(float(dz[-1])), "grid": abs(e_fine - e) / de_dalpha,
+                  "roundoff": ROUNDOFF / de_dalpha}
+        value = s.alpha + float(dz[-1])
+    else:
+        # the functional is stationary in every unknown: the last correction changes it at second order only
+        budget = {"newton_step": float(np.max(np.abs(f0))) * float(np.sum(np.abs(dz))),
+                  "grid": abs(e_fine - e), "roundoff": ROUNDOFF}
+        value = e
+    diag = {"q": s.q.tolist(), "chi": s.chi, "x": s.x.tolist(), "alpha": s.alpha, "functional": e, "estar": estar,
+            "estar_minus_functional": estar - e, "residual": float(np.max(np.abs(f0))),
+            "hessian_eigenvalues": curv.tolist(), "de_dalpha": de_dalpha, "grid": g_.describe(),
+            "check_grid": fine.describe(), "functional_check_grid": e_fine, "evaluations": sysm.calls,
+            "backend": sysm.backend.name, "time_s": time.perf_counter() - t0}
+    return Rung(s, value, sum(budget.values()), e, estar, budget, diag)
+
+
+# ------------------------------------------------------------------------------------------------- guesses
+
+def resample(prev: State, r: int) -> State:
+    """A start for rung r from the optimum of a rung with fewer breakpoints: log x_i and log(1 - q_i) as smooth
+    functions (polynomials of degree <= 2) of the level's position s_i = (i + 1)/(r' + 1), read at the r new
+    positions.  From one breakpoint x: (0.8 x, 1.6 x) with the lower level kept and the upper one at (1 + 9 q)/10
+    (the pattern of rungs 1 and 2)."""
+    x, q = np.asarray(prev.x, float), np.asarray(prev.q, float)
+    n = len(x)
+    if n == 1:
+        xs = x[0] * np.geomspace(0.8, 1.6, r)
+        qs = 1.0 - (1.0 - q[0]) * np.geomspace(1.0, 0.1, r)
+    else:
+        s, sn = (np.arange(n) + 1) / (n + 1), (np.arange(r) + 1) / (r + 1)
+        deg = min(2, n - 1)
+        xs = np.exp(np.polyval(np.polyfit(s, np.log(x), deg), sn))
+        qs = 1.0 - np.exp(np.polyval(np.polyfit(s, np.log(1.0 - q[:-1]), deg), sn))
+    xs = np.maximum.accumulate(xs) * (1.0 + 1e-3 * np.arange(r))
+    qs = np.clip(qs, 1e-6, 1.0 - 1e-9)
+    qs = np.maximum.accumulate(qs) + 1e-9 * np.arange(r)
+    return State(np.concatenate([qs, [1.0]]), prev.chi, xs, prev.alpha)
