@@ -117,10 +117,6 @@ class Loop:
         """The output arrays with their lengths, ((A, n), ...)."""
         return tuple(o for o in self.outputs if isinstance(o, tuple))
 
-    def levels(self):
-        """The level indices in the order of the loop, as a function of k."""
-        return (lambda k: range(k - 1, -1, -1)) if self.backward else (lambda k: range(k))
-
     def unrolled(self, *values):
         """The assignments run on ``values`` (SymPy expressions or numbers; a sequence for an array argument), for
         the checks in derive/: the outputs (lists for arrays), in order."""
@@ -147,7 +143,7 @@ class Loop:
                     env[lhs] = val
 
         run(self.before)
-        for i in self.levels()(k):
+        for i in (range(k - 1, -1, -1) if self.backward else range(k)):
             run(self.body, i)
         run(self.after)
         return [arrays[o[0]] if isinstance(o, tuple) else env[o] for o in self.outputs]
@@ -169,8 +165,8 @@ class Lowered:
     averages: dict
     loops: tuple = ()
 
-    def meta(self, digest: str) -> str:
-        """The module-level tables every target file starts with."""
+    def meta(self, digest: str, loops: bool = True) -> str:
+        """The module-level tables every target file starts with (``loops``: the target prints the loops)."""
         maps = {k.name: k.arrays for k in self.kernels}
         maps.update({a: maps[c] for a, c in self.aliases.items() if c in maps})
         return (f'EXPRESSIONS_SHA256 = "{digest}"\n'
@@ -178,7 +174,7 @@ class Lowered:
                 f"AVERAGES = {self.averages!r}\n"
                 f"KERNELS = {tuple(k.name for k in self.kernels)!r}\n"
                 f"CONSTANTS = {tuple(k.name for k in self.constants)!r}\n"
-                + (f"LOOPS = {tuple(lp.name for lp in self.loops)!r}\n" if self.loops else "") +
+                + (f"LOOPS = {tuple(lp.name for lp in self.loops)!r}\n" if loops and self.loops else "") +
                 f"ALIASES = {self.aliases!r}\n"
                 f"MAP_ARRAYS = {maps!r}\n")
 
@@ -300,6 +296,7 @@ class Target:
 
     name = title = about = preamble = loader = ""
     printer_class = None
+    prints_loops = True
 
     def printer(self):
         return self.printer_class()
@@ -330,7 +327,7 @@ class Target:
                 f"# generator: sympy {sp.__version__}, codegen {CODEGEN_VERSION}\n"
                 f'"""Kernels of derive/{module}.py ({self.about}).\n\n'
                 f"Each function is documented by the equation it evaluates; load them with {self.loader}.\"\"\"\n")
-        text = (head + self.preamble + low.meta(digest) + "\n\n" + self.body(low)).rstrip("\n") + "\n"
+        text = (head + self.preamble + low.meta(digest, self.prints_loops) + "\n\n" + self.body(low)).rstrip("\n") + "\n"
         if low.aliases:
             text += ("\n\n# Kernels identical to one printed above (same arguments and expression)\n"
                      + "".join(self.alias(a, c) for a, c in low.aliases.items()))
@@ -352,7 +349,7 @@ def _py_loop(lp, printer, decorator, allocate):
     base, extra = lp.count
     lines = [decorator] if decorator else []
     lines += [f"def {lp.name}({', '.join(map(str, lp.args))}):", f'    """{lp.doc}"""',
-              f"    {COUNT} = {printer.doprint(sp.Symbol(f'len({base})') + extra)}"]
+              f"    {COUNT} = len({base})" + (f" {'+-'[extra < 0]} {abs(extra)}" if extra else "")]
     lines += [f"    {b} = {allocate.format(printer.doprint(COUNT + n))}" for b, n in lp.arrays()]
     step = (f"{printer.doprint(COUNT - 1)}, -1, -1" if lp.backward else str(COUNT))
 
@@ -423,7 +420,7 @@ class CupyTarget(Target):
     """CUDA C bodies for ``cupy.ElementwiseKernel`` (data only: importable without CuPy; the loader compiles).
     The level loops run on the host and are not printed here."""
 
-    name, title, printer_class = "cupy", "CuPy", CudaPrinter
+    name, title, printer_class, prints_loops = "cupy", "CuPy", CudaPrinter, False
     about = "CUDA C for cupy.ElementwiseKernel; importable without CuPy"
     loader = "relu_injectivity.machinery.kernels.cupy_kernel(module, name)"
     preamble = "\n"
