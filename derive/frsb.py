@@ -388,9 +388,9 @@ def functional():
 # Each recursion over the levels is one :class:`derive.codegen.Loop`: the values of level i are loaded from the
 # arrays into the symbols the pieces above are written in (x, dq, L, Lnext, ...), the pieces are evaluated, and
 # a recurrence carries a running value S from level to level (initial value before the loop, direction stated).
-# Sums of increments are accumulated on their own and added to the end value afterwards (L_i = chi + S_i rather
-# than L_i = L_{i+1} + inc_i): the same numbers, in the order of floating-point operations the solver has always
-# used.
+# Sums of increments are accumulated on their own and added to the end value afterwards (L_i = chi + S_i, the
+# form L_i = chi + sum_{j>=i} x_j dq_{j+1} of docs/theory.md §4.1, rather than L_i = L_{i+1} + inc_i): the same
+# numbers, in the order of floating-point operations the solver has always used.
 
 I, K = INDEX, COUNT
 qs, xs, Ls, Gs, Qhats, lams, Ens, dqs, out = (sp.IndexedBase(n, real=True) for n in (
@@ -401,7 +401,7 @@ A, D, D0, G0 = (sp.Symbol(n, real=True) for n in ("A", "D", "D0", "G0"))
 ex, ed, edx, dLs, inv, inv0, first = (sp.Symbol(n, real=True) for n in (
     "ex", "ed", "edx", "dL", "inv", "inv0", "first"))
 Q_LAST = sp.Integer(1)
-"""q_k = 1 (the self-overlap of a unit-norm field, docs/theory.md §4.1)."""
+"""q_k = 1, the last overlap of the k-step ansatz (docs/theory.md §4.1)."""
 
 
 def _loads(*names):
