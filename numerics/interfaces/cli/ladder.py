@@ -1,7 +1,7 @@
 """Sub-command ``ladder`` of the ``injectivity`` command: the r-RSB ladder with optimised breakpoints
 (docs/theory.md §4.11, docs/ladder.md).
 
-    injectivity ladder [--max-steps R] [--alpha A] [--tol T] [--solver-tol S] [--json]
+    injectivity ladder [--max-steps R] [--alpha A] [--route newton|fixed-point] [--tol T] [--solver-tol S] [--json]
 
 A table of r, alpha_r (or e_r(A) with --alpha), error, |estar - functional|, time and the optimal breakpoints,
 then the limit r -> infinity with its error bar (at least 4 rungs).  --json prints the ladder, the fits and the
@@ -24,10 +24,13 @@ def add_parser(sub):
                    help=f"largest number of RSB steps r (default {DEFAULT_STEPS})")
     p.add_argument("--alpha", type=cli_args.finite_float("--alpha"), default=None, action=once,
                    help="energies e_r(alpha) at this alpha instead of thresholds alpha_r")
+    p.add_argument("--route", choices=("newton", "fixed-point"), default="newton", action=once,
+                   help="newton: each rung as one system of equations (default); fixed-point: breakpoints optimised "
+                        "around the k-step fixed point (slower; the independent cross-check)")
     p.add_argument("--tol", type=cli_args.finite_float("--tol"), default=1e-9, action=once,
                    help="accuracy asked for each alpha_r (default 1e-9)")
     p.add_argument("--solver-tol", type=cli_args.finite_float("--solver-tol"), default=1e-10, action=once,
-                   help="tol of the fixed point at given breakpoints (default 1e-10)")
+                   help="tol of the fixed point at given breakpoints, route fixed-point (default 1e-10)")
     p.add_argument("--json", action="store_true", help="print one JSON object (ladder, fits, leave-one-out)")
 
 
@@ -41,7 +44,8 @@ def run(args, extra) -> int:
             print(f"  rung {row['r']}: {row['value']:.12f} +- {row['error']:.1e} ({row['time_s']:.1f} s)",
                   file=sys.stderr)
 
-    lad = rsb.ladder(args.max_steps, alpha=args.alpha, tol=args.tol, solver_tol=args.solver_tol, progress=progress)
+    lad = rsb.ladder(args.max_steps, alpha=args.alpha, tol=args.tol, solver_tol=args.solver_tol,
+                     route=args.route, progress=progress)
     if args.json:
         cli_args.emit_json(lad.to_dict())
     else:

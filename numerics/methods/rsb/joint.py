@@ -63,9 +63,11 @@ TRUST, TRUST_MAX = 0.1, 0.5
 """Initial and largest step in u = log x of the ascent (``ascend``)."""
 FLOOR = 1e-4
 """Eigenvalues of -H below FLOOR times the largest are raised to it in the ascent's modified Newton step."""
-GAIN_TOL = 1e-10
-"""The ascent hands over to the joint Newton method when the predicted gain is below this (energy units)."""
+CHORD_STEPS = 8
+"""Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
+COLLAPSE = 1e-9
+"""Increments of q at or below this are collapsed levels (as in numerics/methods/frsb/solver.py)."""
 FFT_UP_TO = fft_limit(NOISE)
 
 
@@ -193,34 +195,53 @@ def _negdef(H):
     return V, np.maximum(w, FLOOR * scale)
 
 
-def ascend(sysm: System, z, *, what, gain_tol=GAIN_TOL, max_iter=MAX_ASCENT):
+def _chord(sysm: System, z, Syy, what):
+    """z with (w, log chi) re-solved at its (x, alpha) by chord Newton steps with the given dS/dy (one evaluation
+    each; the hybrid method with a fresh Jacobian where they do not converge)."""
+    ny = sysm.r + 1
+    z = z.copy()
+    for _ in range(CHORD_STEPS):
+        S = sysm.inner_residual(z[ny:])(z[:ny])
+        if np.max(np.abs(S)) <= ACCEPT / 10:
+            return z
+        z[:ny] -= np.linalg.solve(Syy, S)
+        if not np.all(np.isfinite(z)):
+            break
+    return _inner(sysm, z, what)
+
+
+def ascend(sysm: System, z, *, what, full: System = None, max_iter=MAX_ASCENT):
     """Maximise the stationary functional over u = log x at the system's fixed alpha, from z (inner-solved):
     modified Newton steps with the reduced Hessian H = g_u - g_y S_y^{-1} S_u of the joint Jacobian, inside a trust
-    region, accepted when the functional rises.  Brings a rough guess into the basin of the joint Newton method
-    (where H is not negative definite, the hybrid method heads for saddles).  Stops when the predicted gain
-    (1/2) g^T (-H)^{-1} g is below gain_tol."""
+    region, accepted when the functional rises (inner re-solve by chord steps).  Brings a rough guess into the basin
+    of the joint Newton method: where H is not negative definite the hybrid method heads for saddles.  As soon as
+    H is negative definite, the joint system ``full`` (alpha free, if given; else this one) is tried by the
+    hybrid method; its root is returned."""
     r, ny = sysm.r, sysm.r + 1
+    target = full or sysm
     trust = TRUST
     f = sysm.residual(z)
     e = sysm.last_value
     for _ in range(max_iter):
         J = sysm.jacobian(z, f)
         H = J[ny:ny + r, ny:ny + r] - J[ny:ny + r, :ny] @ np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r])
+        if np.all(np.linalg.eigvalsh(0.5 * (H + H.T)) < 0):
+            try:
+                zt, _ = _hybr(target.residual, target.pack(sysm.unpack(z)), what, calls=FIRST_CALLS, restarts=0)
+                return zt
+            except ConvergenceError:
+                pass
         g = f[ny:ny + r]
         V, lam = _negdef(H)
-        c = V.T @ g
-        if 0.5 * float(np.sum(c * c / lam)) <= gain_tol:
-            return z
-        step = V @ (c / lam)
+        step = V @ ((V.T @ g) / lam)
         for _ in range(12):
             scale = min(1.0, trust / float(np.max(np.abs(step))))
             du = scale * step
-            dy = -np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r] @ du)
             zn = z.copy()
-            zn[:ny] += dy
+            zn[:ny] -= np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r] @ du)
             zn[ny:ny + r] += du
             try:
-                zn = _inner(sysm, zn, what)
+                zn = _chord(sysm, zn, J[:ny, :ny], what)
             except ConvergenceError:
                 trust *= 0.25
                 continue
@@ -251,8 +272,7 @@ def solve(guess: State, *, alpha=None, backend="cpu", what=None) -> Rung:
         z, _ = _hybr(sysm.residual, z, what, calls=FIRST_CALLS, restarts=0)
     except ConvergenceError:
         fixed = System(guess, alpha=guess.alpha if alpha is None else alpha, backend=sysm.backend, grid=sysm.grid)
-        zf = ascend(fixed, fixed.pack(sysm.unpack(z)), what=what)
-        z, _ = _hybr(sysm.residual, sysm.pack(fixed.unpack(zf)), what)
+        z = ascend(fixed, fixed.pack(sysm.unpack(z)), what=what, full=sysm)
     s = sysm.unpack(z)
     need_h, need_p = _grid.requirements(s.chi, s.q, GRID_EPS, s.x[-1])
     if need_h > min(sysm.grid.left, sysm.grid.right) or need_p > round(1 / sysm.grid.dh):
@@ -321,3 +341,66 @@ def resample(prev: State, r: int) -> State:
     qs = np.clip(qs, 1e-6, 1.0 - 1e-9)
     qs = np.maximum.accumulate(qs) + 1e-9 * np.arange(r)
     return State(np.concatenate([qs, [1.0]]), prev.chi, xs, prev.alpha)
+
+
+# ------------------------------------------------------------------------------- fixed breakpoints (k-step)
+
+class FixedBreakpoints(System):
+    """The stationarity equations at given breakpoints with alpha free and e = 1: the threshold of the k-step
+    *functional* at fixed breakpoints (unknowns (w, log chi, alpha)).  Since the ground state is the supremum of
+    the functional over the order parameter (docs/theory.md §4.11), the functional at any breakpoints is a lower
+    bound on e_FRSB(alpha) within the ansatz, and its threshold an upper bound on alpha_FRSB."""
+
+    def __init__(self, guess: State, *, backend="cpu", grid=None):
+        super().__init__(guess, alpha=None, backend=backend, grid=grid)
+        self.x = np.asarray(guess.x, dtype=float)
+
+    def pack(self, s: State):
+        z = super().pack(s)
+        return np.concatenate([z[:self.r + 1], z[-1:]])
+
+    def unpack(self, z) -> State:
+        r = self.r
+        return super().unpack(np.concatenate([z[:r + 1], np.log(self.x), z[-1:]]))
+
+    def residual(self, z):
+        s = self.unpack(z)
+        if not (np.all(np.isfinite(z)) and s.alpha > 0):
+            return np.full(len(z), 1e3)
+        S, _, e, _, _ = self.evaluate(s)
+        self.last_value = e
+        return np.concatenate([S, [e - 1.0]])
+
+
+def active(s: State, collapse=COLLAPSE) -> State:
+    """The state without its collapsed levels: where dq_{i+1} = q_{i+1} - q_i <= collapse the breakpoint x_i
+    separates two equal levels and drops out of the functional (the k-step functional with a collapsed level is the
+    (k-1)-step functional without that breakpoint)."""
+    q = np.asarray(s.q, dtype=float)
+    keep = np.diff(q) > collapse
+    return State(np.concatenate([q[:1], q[1:][keep]]), s.chi, np.asarray(s.x, dtype=float)[keep], s.alpha)
+
+
+def functional_threshold(guess: State, *, backend="cpu", what="threshold of the functional") -> Rung:
+    """alpha where the stationary k-step functional at the breakpoints guess.x equals 1, from ``guess`` (e.g. the
+    fixed point of the authors' update at the estar threshold).  Levels collapsed in the guess stay collapsed (the
+    maximum over q at fixed breakpoints lies on that face of dq >= 0; see ``active``).  Error: last Newton
+    correction + (grid change of the functional + round-off)/(de/dalpha)."""
+    t0 = time.perf_counter()
+    k = guess.r
+    guess = active(guess)
+    sysm = FixedBreakpoints(guess, backend=backend)
+    z, _ = _hybr(sysm.residual, sysm.pack(guess), what)
+    s = sysm.unpack(z)
+    f0 = sysm.residual(z)
+    dz = np.linalg.solve(sysm.jacobian(z, f0), -f0)
+    S, _, e, estar, energetic = sysm.evaluate(s)
+    de_dalpha = energetic / s.alpha
+    g_ = sysm.grid
+    fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
+    e_fine = sysm.evaluate(s, fine)[2]
+    budget = {"newton_step": abs(float(dz[-1])), "grid": abs(e_fine - e) / de_dalpha, "roundoff": ROUNDOFF / de_dalpha}
+    diag = {"q": s.q.tolist(), "chi": s.chi, "x": s.x.tolist(), "functional": e, "estar": estar,
+            "residual": float(np.max(np.abs(f0))), "de_dalpha": de_dalpha, "grid": g_.describe(),
+            "evaluations": sysm.calls, "levels": k, "active_levels": s.r, "time_s": time.perf_counter() - t0}
+    return Rung(s, s.alpha + float(dz[-1]), sum(budget.values()), e, estar, budget, diag)
