@@ -122,3 +122,17 @@ def test_frsb_converged_flag_is_checked():
 
     with pytest.raises(TypeError, match="converged must be True or False"):
         ri.threshold("frsb", converged="yes")
+
+
+def test_ladder_command(capsys):
+    import json
+
+    from relu_injectivity.interfaces.cli import main as cli
+
+    assert cli.main(["ladder", "--max-steps", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["r"] for r in out["rows"]] == [1, 2] and out["limit"] is None        # a limit needs >= 4 rungs
+    assert out["rows"][0]["value"] > out["rows"][1]["value"]
+    assert out["rows"][0]["value"] == pytest.approx(float(ri.threshold("one-rsb").alpha), abs=1e-9)
+    assert cli.main(["ladder", "--max-steps", "1", "--route", "secant"]) == 2
+    assert "route" in capsys.readouterr().err

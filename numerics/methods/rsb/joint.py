@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 from scipy.optimize import root
 
 from relu_injectivity.machinery import backends as _backends
@@ -63,6 +64,8 @@ TRUST, TRUST_MAX = 0.1, 0.5
 """Initial and largest step in u = log x of the ascent (``ascend``)."""
 FLOOR = 1e-4
 """Eigenvalues of -H below FLOOR times the largest are raised to it in the ascent's modified Newton step."""
+OUTSIDE = 1e3
+"""Residual returned where the recursion cannot be evaluated (the trust region of the hybrid method shrinks)."""
 CHORD_STEPS = 8
 """Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
@@ -140,10 +143,16 @@ class System:
         e = lev.entropic(s.q, s.chi) + ev.energetic
         return S, g, e, ev.estar, ev.energetic
 
+    def admissible(self, z, s: State):
+        """Whether the recursion can be evaluated at z: finite, q strictly increasing (a softmax weight can
+        underflow), x increasing, alpha > 0."""
+        return bool(np.all(np.isfinite(z)) and np.all(np.diff(s.q, prepend=0.0) > 0) and np.all(np.diff(s.x) > 0)
+                    and s.alpha > 0)
+
     def residual(self, z):
         s = self.unpack(z)
-        if not (np.all(np.isfinite(z)) and np.all(np.diff(s.x) > 0) and s.alpha > 0):
-            return np.full(len(z), 1e3)
+        if not self.admissible(z, s):
+            return np.full(len(z), OUTSIDE)
         S, g, e, _, _ = self.evaluate(s)
         self.last_value = e
         out = [S, g] + ([[e - 1.0]] if self.fixed_alpha is None else [])
@@ -152,8 +161,9 @@ class System:
     def inner_residual(self, z_outer):
         """Residual of the r + 1 stationarity equations in y = (w, log chi) at fixed (x, alpha) = z_outer."""
         def f(y):
-            s = self.unpack(np.concatenate([y, z_outer]))
-            return self.evaluate(s)[0]
+            z = np.concatenate([y, z_outer])
+            s = self.unpack(z)
+            return self.evaluate(s)[0] if self.admissible(z, s) else np.full(len(y), OUTSIDE)
         return f
 
     def jacobian(self, z, f0=None):
@@ -322,21 +332,39 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
 
 # ------------------------------------------------------------------------------------------------- guesses
 
-def resample(prev: State, r: int) -> State:
-    """A start for rung r from the optimum of a rung with fewer breakpoints: log x_i and log(1 - q_i) as smooth
-    functions (polynomials of degree <= 2) of the level's position s_i = (i + 1)/(r' + 1), read at the r new
-    positions.  From one breakpoint x: (0.8 x, 1.6 x) with the lower level kept and the upper one at (1 + 9 q)/10
-    (the pattern of rungs 1 and 2)."""
+def _positions(n):
+    return (np.arange(n) + 1.0) / (n + 1.0)
+
+
+def _profiles(s: State):
+    """log x_i and log(1 - q_i), i = 0..r-1, of a rung's state."""
+    return np.log(np.asarray(s.x, float)), np.log(1.0 - np.asarray(s.q, float)[:-1])
+
+
+def _carry(values, r):
+    """Profiles given at the positions of len(values[0]) levels, read at the positions of r levels (monotone
+    piecewise-cubic interpolation, extrapolated at the ends)."""
+    n = len(values[0])
+    return [PchipInterpolator(_positions(n), v, extrapolate=True)(_positions(r)) for v in values]
+
+
+def resample(prev: State, r: int, before: State = None) -> State:
+    """A start for rung r from the optimum ``prev`` of rung r - 1: log x_i and log(1 - q_i) as functions of the
+    level position (i + 1)/(r' + 1), read at the r new positions; with ``before`` (rung r - 2), corrected by the
+    error the same reading made from ``before`` to ``prev`` (measured: 2-5% in x at r = 5..8 against 5-17% for a
+    quadratic fit).  From one breakpoint x: (0.8 x, 1.6 x) with the lower level kept and the upper one at
+    (1 + 9 q)/10 (the pattern of rungs 1 and 2)."""
     x, q = np.asarray(prev.x, float), np.asarray(prev.q, float)
-    n = len(x)
-    if n == 1:
+    if len(x) == 1:
         xs = x[0] * np.geomspace(0.8, 1.6, r)
         qs = 1.0 - (1.0 - q[0]) * np.geomspace(1.0, 0.1, r)
     else:
-        s, sn = (np.arange(n) + 1) / (n + 1), (np.arange(r) + 1) / (r + 1)
-        deg = min(2, n - 1)
-        xs = np.exp(np.polyval(np.polyfit(s, np.log(x), deg), sn))
-        qs = 1.0 - np.exp(np.polyval(np.polyfit(s, np.log(1.0 - q[:-1]), deg), sn))
+        lx, lq = _carry(_profiles(prev), r)
+        if before is not None and before.r >= 2:
+            seen = _carry(_profiles(before), prev.r)
+            ex, eq = _carry([p - s for p, s in zip(_profiles(prev), seen)], r)
+            lx, lq = lx + ex, lq + eq
+        xs, qs = np.exp(lx), 1.0 - np.exp(lq)
     xs = np.maximum.accumulate(xs) * (1.0 + 1e-3 * np.arange(r))
     qs = np.clip(qs, 1e-6, 1.0 - 1e-9)
     qs = np.maximum.accumulate(qs) + 1e-9 * np.arange(r)
@@ -365,8 +393,8 @@ class FixedBreakpoints(System):
 
     def residual(self, z):
         s = self.unpack(z)
-        if not (np.all(np.isfinite(z)) and s.alpha > 0):
-            return np.full(len(z), 1e3)
+        if not self.admissible(z, s):
+            return np.full(len(z), OUTSIDE)
         S, _, e, _, _ = self.evaluate(s)
         self.last_value = e
         return np.concatenate([S, [e - 1.0]])

@@ -7,11 +7,18 @@ Models of the r-dependence of a rung value a_r (a threshold alpha_r or an energy
 * ``fixed3``:       a_r = a_inf + c r^-3 + d r^-4             (the exponent 3 of the first rungs, with a correction)
 * ``fixed3+2``:     a_r = a_inf + c r^-3 + d r^-4 + f r^-5
 
-Each is fitted by weighted least squares (weights 1/error of the rungs) on r >= r_min for several r_min, and with
-each point left out in turn (leave-one-out).  A fit is *admissible* if it has at least one residual degree of
-freedom and its exponent (where free) is positive.  The central value is the free-exponent fit on r >= 2
-(CENTRAL); the error bar is the largest distance of any admissible fit's limit from it, plus the central
-fit's own standard error and the largest rung error among the points used -- it covers every fit of the family.
+Each is fitted by weighted least squares (weights 1/error of the rungs) on every window r >= r_min that leaves it
+at least one residual degree of freedom, and on each window again with each point left out in turn.  A fit is
+*defensible* if it converges, its exponent (where free) lies in (0, 20), and the rms of its residuals is at most
+MISFIT times the last step of the ladder |a_{R-1} - a_R|: a model that cannot describe the resolved steps to that
+level cannot be trusted to sum the unresolved ones.  (The rungs are exact to ~1e-11, far below the misfit of any
+finite model, so a chi^2 test against the rung errors would reject every fit; this test drops the models the data
+contradict, e.g. a fixed exponent or the 1-RSB rung where the local exponent still drifts.)
+
+The central value is the ``power+1`` fit on r >= max(CENTRAL_FROM, R - CENTRAL_SPAN) (a free exponent with its
+leading correction, on the most asymptotic rungs that still leave residual freedom); the error bar is the largest
+distance of any defensible fit's limit from it, plus the central fit's own standard error and the largest rung
+error among the points used: it covers every defensible fit of the family.
 """
 from __future__ import annotations
 
@@ -40,9 +47,11 @@ def _fixed32(r, a, c, d, f):
 
 MODELS = {"power": (_power, 3), "power+1": (_power1, 4), "fixed3": (_fixed3, 3), "fixed3+2": (_fixed32, 4)}
 """name -> (function of r and parameters, number of parameters); the first parameter is the limit a_inf."""
-CENTRAL = ("power", 2)
-"""The central fit: free exponent on r >= 2 (r = 1, the 1-RSB rung, is the least asymptotic point); if it cannot
-be fitted, the first fit of the family."""
+CENTRAL_MODEL, CENTRAL_FROM, CENTRAL_SPAN = "power+1", 3, 7
+"""The central fit: ``power+1`` on r >= max(3, R - 7); where it cannot be fitted, the defensible fit with the
+smallest chi^2/dof on the largest window."""
+MISFIT = 0.01
+"""A fit is defensible if the rms of its residuals is <= MISFIT * |a_{R-1} - a_R| (the last step of the ladder)."""
 
 
 @dataclass
@@ -55,10 +64,11 @@ class Fit:
     chi2: float
     dof: int
     left_out: int | None = None
+    rms: float = 0.0
 
     def to_dict(self):
         return {"model": self.model, "r": self.r, "limit": self.limit, "limit_error": self.limit_error,
-                "params": self.params, "chi2": self.chi2, "dof": self.dof, "left_out": self.left_out}
+                "params": self.params, "chi2": self.chi2, "dof": self.dof, "left_out": self.left_out, "rms": self.rms}
 
 
 @dataclass
@@ -105,11 +115,13 @@ def fit(model, r, a, err):
         se = float(math.sqrt(max(cov[0, 0], 0.0)))
     except np.linalg.LinAlgError:
         se = float("inf")
-    return Fit(model, [int(v) for v in r], float(sol.x[0]), se, [float(v) for v in sol.x], chi2, dof)
+    rms = float(np.sqrt(np.mean((f(r, *sol.x) - a) ** 2)))
+    return Fit(model, [int(v) for v in r], float(sol.x[0]), se, [float(v) for v in sol.x], chi2, dof, rms=rms)
 
 
-def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=(1, 2, 3), leave_one_out=True) -> Extrapolation:
-    """The limit of a_r as r -> infinity with an error bar covering every admissible fit (see the module doc)."""
+def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=None, leave_one_out=True) -> Extrapolation:
+    """The limit of a_r as r -> infinity with an error bar covering every defensible fit (see the module doc).
+    r_min: the windows' first rungs (default: every one that leaves a fit residual freedom)."""
     r, a, err = (np.asarray(v, dtype=float) for v in (r, a, err))
     if not (r.ndim == 1 and r.shape == a.shape == err.shape):
         raise ValueError("r, a and err must be one-dimensional and of the same length")
@@ -119,33 +131,40 @@ def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=(1, 2, 3), leave_one_o
         raise ValueError("rung values must be finite with positive errors")
     order = np.argsort(r)
     r, a, err = r[order], a[order], err[order]
+    starts = [int(v) for v in r] if r_min is None else list(r_min)
     fits = []
     for m in models:
-        for rm in r_min:
+        for rm in starts:
             sel = r >= rm
             f = fit(m, r[sel], a[sel], err[sel])
             if f is None:
                 continue
             fits.append(f)
             if leave_one_out:
-                idx = np.flatnonzero(sel)
-                for j in idx:
+                for j in np.flatnonzero(sel):
                     keep = sel.copy()
                     keep[j] = False
                     g = fit(m, r[keep], a[keep], err[keep])
                     if g is not None:
                         g.left_out = int(r[j])
                         fits.append(g)
-    full = [f for f in fits if f.left_out is None]
-    central = next((f for f in full if f.model == CENTRAL[0] and f.r[0] == max(CENTRAL[1], int(r[0]))),
-                   full[0] if full else None)
-    if central is None:
+    if not fits:
         raise ValueError("no model could be fitted (too few rungs for the models asked)")
-    spread = max(abs(f.limit - central.limit) for f in fits)
+    step = abs(a[-1] - a[-2])
+    kept = [f for f in fits if f.rms <= MISFIT * step]
+    if not kept:
+        raise ValueError(f"no fit describes the rungs to {MISFIT:g} of the last step {step:.2e}: more rungs needed")
+    full = [f for f in kept if f.left_out is None]
+    first = max(CENTRAL_FROM, int(r[-1]) - CENTRAL_SPAN, int(r[0]))
+    central = next((f for f in full if f.model == CENTRAL_MODEL and f.r[0] == first), None)
+    if central is None:
+        central = min(full or kept, key=lambda f: (f.r[0], f.chi2 / f.dof))
+    spread = max(abs(f.limit - central.limit) for f in kept)
     used = err[r >= min(central.r)]
     budget = {"spread_of_fits": spread, "central_standard_error": central.limit_error,
               "largest_rung_error": float(np.max(used))}
     how = (f"limit of the '{central.model}' fit on r = {central.r[0]}..{central.r[-1]}; error = largest distance of "
-           f"any of {len(fits)} fits (models {', '.join(models)}; r >= {', '.join(map(str, r_min))}; "
-           "leave-one-out) from it + its standard error + the largest rung error")
+           f"any of {len(kept)} defensible fits (of {len(fits)}: models {', '.join(models)}, every window r >= r_min, "
+           f"leave-one-out; defensible: residual rms <= {MISFIT:g} x the last ladder step) from it + its standard "
+           "error + the largest rung error")
     return Extrapolation(central.limit, float(sum(budget.values())), central, fits, how, budget)

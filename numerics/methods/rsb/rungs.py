@@ -4,7 +4,7 @@ Two ladders: ``energies(alpha, R)`` (e_1(alpha) <= e_2(alpha) <= ...) and ``thre
 >= ..., each the root of e_r(alpha) = 1).  Two routes to each rung:
 
 * ``newton`` (default): the rung's stationarity equations, envelope gradient and threshold condition as one system
-  (numerics/methods/rsb/joint.py); rung r + 1 starts from the optimum of rung r resampled to r + 1 breakpoints;
+  (numerics/methods/rsb/joint.py); rung r + 1 starts from the optimum of rung r resampled to r + 1 breakpoints (``joint.resample``);
 * ``fixed-point``: the breakpoints optimised by Newton/BFGS around the k-step fixed-point solver at given
   breakpoints (numerics/methods/rsb/rung.py); rung r + 1 starts from the best insertion of one breakpoint.  Slower
   (the fixed point needs hundreds of updates per call); kept as the independent route for cross-checks.
@@ -54,7 +54,7 @@ def _newton(max_steps, alpha, backend, on_rung):
     for r in range(1, max_steps + 1):
         t0 = time.perf_counter()
         if out:
-            guess = joint.resample(out[-1].state, r)
+            guess = joint.resample(out[-1].state, r, out[-2].state if len(out) > 1 else None)
         sol = joint.solve(guess, alpha=alpha, backend=backend)
         d = dict(sol.diagnostics)
         d.update(error_budget=sol.budget, route="newton")
