@@ -159,17 +159,32 @@ BOUNDARY = {q0: sp.Symbol("q0_b", positive=True), chi: sp.Symbol("chi_b", positi
 """Copies of the parameters that enter n(xi) only through the ends of the pieces of g (in u)."""
 
 
+s = sp.Symbol("s", real=True)
+"""log of the scale by which n(xi) is divided on the SAT side (:func:`sat_scale`): a constant of the u-integral
+and of the derivatives in the parameters."""
+
+
 @lru_cache(maxsize=None)
-def _tilted_partition_pieces():
-    """n(xi) with the piece ends in u written with the BOUNDARY copies of the parameters."""
+def _piece_integrals(scaled=False):
+    """The u-integrals of n(xi) over the pieces of g (w <= 0, 0 < w < sqrt(2 chi), above), the piece ends in u
+    written with the BOUNDARY copies of the parameters; ``scaled``: of exp(-s) n(xi)."""
     a, b = sp.sqrt(q0) * xi, sp.sqrt(1 - q0)
     ab, bb = a.xreplace(BOUNDARY), b.xreplace(BOUNDARY)
-    total = sp.Integer(0)
+    terms = []
     for g, lo, hi in weighted_envelope():
-        exponent = -u**2 / 2 + c * g.subs(w, a + b * u)
+        exponent = -u**2 / 2 + c * g.subs(w, a + b * u) - (s if scaled else 0)
         u_lo = ((lo - ab) / bb).xreplace(BOUNDARY) if lo != -sp.oo else -sp.oo
         u_hi = ((hi - ab) / bb).xreplace(BOUNDARY) if hi != sp.oo else sp.oo
-        total += gaussian_interval(exponent, u, u_lo, u_hi) / sp.sqrt(2 * sp.pi)
+        terms.append(gaussian_interval(exponent, u, u_lo, u_hi) / sp.sqrt(2 * sp.pi))
+    return tuple(terms)
+
+
+@lru_cache(maxsize=None)
+def _tilted_partition_pieces(scaled=False):
+    """n(xi) (``scaled``: exp(-s) n(xi)) with the piece ends in u written with the BOUNDARY copies."""
+    total = sp.Integer(0)
+    for term in _piece_integrals(scaled):
+        total += term
     return total
 
 
@@ -190,14 +205,15 @@ def tilted_partition():
 
 
 @lru_cache(maxsize=None)
-def tilted_partition_derivative(variables):
-    """d^k n / d variables (a tuple of symbols), by differentiation under the u-integral.
+def tilted_partition_derivative(variables, scaled=False):
+    """d^k n / d variables (a tuple of symbols), by differentiation under the u-integral (``scaled``: of
+    exp(-s) n, s held constant).
 
     exp(c lambda g_{lambda chi}(w)) is continuous in u, so in the first derivative the terms from the moving
     piece ends cancel (Leibniz rule): it is the derivative with the ends held fixed.  Higher derivatives are
     the full derivatives of that (g' jumps at w = sqrt(2 chi), so their end terms do not cancel).
     """
-    first = _identify(sp.diff(_tilted_partition_pieces(), variables[0]))
+    first = _identify(sp.diff(_tilted_partition_pieces(scaled), variables[0]))
     return sp.diff(first, *variables[1:]) if len(variables) > 1 else first
 
 
@@ -316,6 +332,96 @@ def _fixed_point_elimination(a0_rhs, a1_rhs, D):
     return coeffs, sp.factor(chi_of_d.subs(dd, d_sol))
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The SAT side, alpha -> 2+: the same equations with n(xi) rescaled
+
+
+class Erfcx(sp.Function):
+    """exp(y^2) erfc(y), y > 0, kept opaque while the exponentials around it are merged; printed through
+    :func:`erfcx_stable`."""
+
+    nargs = 1
+
+
+ERFCX_FROM = 26
+"""From this argument on, erfcx is its asymptotic series (below, exp(y^2) erfc(y) with erfc(26) ~ 6e-296 still a
+normal double)."""
+ERFCX_TERMS = 8
+"""Terms of the asymptotic series: the first one left out is (2*8-1)!!/(2 y^2)^8 < 2e-19 of the sum at y = 26."""
+
+
+def erfcx_stable(y):
+    """exp(y^2) erfc(y) without overflow for y >= 0: exp(y^2) erfc(y) below ERFCX_FROM, above it the asymptotic
+    series of erfc at infinity (SymPy's series, ERFCX_TERMS terms; evaluated at max(y, ERFCX_FROM), so that
+    the branch not taken divides by nothing small)."""
+    t = sp.Symbol("t", positive=True)
+    series = sp.series(sp.exp(t**2) * sp.erfc(t), t, sp.oo, n=2 * ERFCX_TERMS).removeO()
+    if len(sp.Add.make_args(series)) != ERFCX_TERMS:
+        raise ValueError(f"unexpected asymptotic series of erfcx: {series}")
+    return sp.Piecewise((sp.exp(y**2) * erfc(y), y < ERFCX_FROM), (series.subs(t, sp.Max(y, ERFCX_FROM)), True))
+
+
+def sat_scale():
+    """S(xi), the log-scale of n(xi) on the SAT side: the exponent of the largest of the three pieces of n.
+
+    As alpha -> 2+ the breakpoint c grows without bound and n(xi) ~ exp(c g_D(sqrt(q0) xi)) (g_D the envelope
+    with the variance D = chi + c (1-q0)): below 1e-308 for c >~ 700, and its square, which the Hessian holds,
+    for c >~ 350.  With S = 0 for xi <= 0 (piece w <= 0), -c q0 xi^2/(2D) while q0 xi^2 < 2D (middle piece),
+    -c beyond (piece above sqrt(2 chi)), dividing n and its derivatives by exp(S) cancels the underflowing
+    factor: merged with exp(-S), the exponential of each piece has a non-positive argument on every interval
+    (D > c (1-q0)), the largest piece is O(1), and the one bare erfc, of the piece w <= 0, is written
+    exp(-y^2) erfcx(y) for xi > 0 and merged the same way.  No expression divides by an underflowing quantity
+    on any interval, so the one integrand holds on all three.
+    """
+    D = chi + c * (1 - q0)
+    return sp.Piecewise((0, xi <= 0), (-c * q0 * xi**2 / (2 * D), q0 * xi**2 < 2 * D), (-c, True))
+
+
+@lru_cache(maxsize=None)
+def sat_tilted_partition():
+    """exp(-s) n(xi), the piece w <= 0 with erfcx for xi > 0 (:func:`sat_scale`)."""
+    first, *rest = (_identify(t) for t in _piece_integrals(scaled=True))
+    (e,) = first.atoms(sp.erfc)
+    y = e.args[0]
+    lifted = _merge_exponentials(first.xreplace({e: sp.exp(-y**2) * Erfcx(y)}))
+    return sp.Piecewise((first, xi <= 0), (lifted, True)) + sum(rest)
+
+
+NT = sp.Function("Nt")(q0, chi, c, lam)
+"""Placeholder for exp(-s) n(xi) on the SAT side: n = exp(s) NT, log n = s + log NT; see :func:`sat_expand`."""
+
+
+@lru_cache(maxsize=None)
+def sat_potential_lambda():
+    """(1RSB-e) with n = exp(s) NT: the potential of :func:`potential_lambda`, in which every ratio of n and its
+    derivatives is one of NT and its derivatives (exp(s) cancels)."""
+    return entropic_zero_temperature() - alpha / c * Avg(s + sp.log(NT))
+
+
+def sat_expand(expr):
+    """NT and its derivatives replaced by the closed forms of exp(-s) n and its derivatives (s held constant),
+    then s = S(xi) (:func:`sat_scale`), erfcx printed stably, lambda = 1; the averages merged."""
+    reps = {NT: sat_tilted_partition()}
+    for d in expr.atoms(sp.Derivative):
+        if d.expr == NT:
+            reps[d] = tilted_partition_derivative(tuple(v for v, k in d.variable_count for _ in range(k)), True)
+    out = expr.xreplace(reps).subs(lam, 1).subs(s, sat_scale())
+    return merge_averages(out.replace(lambda e: isinstance(e, Erfcx), lambda e: erfcx_stable(e.args[0])))
+
+
+@lru_cache(maxsize=None)
+def sat_side():
+    """The SAT-side forms (dict): potential, estar, gradient and the 3x3 Hessian in (q0, chi, c)."""
+    pot = sat_potential_lambda()
+    grad = [sp.diff(pot, v) for v in ORDER]
+    return {
+        "potential": sat_expand(pot),
+        "estar": sat_expand(sp.diff(pot, lam)),
+        "grad": [sat_expand(g) for g in grad],
+        "hess": {(i, j): sat_expand(sp.diff(grad[i], ORDER[j])) for i in range(3) for j in range(i, 3)},
+    }
+
+
 def kernels():
     z = zero_temperature()
     names = ("q0", "chi", "c", "alpha")
@@ -352,4 +458,19 @@ def kernels():
     for k, coeff in enumerate(z["cubic"]):
         ks.append(Kernel(f"one_rsb_cubic_{k}", (A0, A1, c), coeff,
                          f"Coefficient of q0^{k} of the fixed-point cubic for q0 (docs/theory.md §3.5)."))
+    return ks + sat_kernels()
+
+
+def sat_kernels():
+    """The SAT-side forms (:func:`sat_side`): the same values as the kernels without ``sat_``, with n(xi)
+    divided by exp(S(xi)) (:func:`sat_scale`), so that they hold for any c (alpha -> 2+)."""
+    z = sat_side()
+    names = ("q0", "chi", "c")
+    args = (alpha, q0, chi, c)
+    why = " SAT-side form (n(xi) divided by exp(S(xi)) of sat_scale: holds for any c, alpha -> 2+)."
+    ks = [Averaged("one_rsb_sat_potential", args, z["potential"], "1-RSB potential e(q0, chi, c) (1RSB-e)." + why),
+          Averaged("one_rsb_sat_estar", args, z["estar"], "estar = de/dlambda at lambda = 1." + why)]
+    ks += [Averaged(f"one_rsb_sat_grad_{names[i]}", args, z["grad"][i], f"de/d{names[i]}." + why) for i in range(3)]
+    ks += [Averaged(f"one_rsb_sat_hess_{names[i]}_{names[j]}", args, expr,
+                    f"d^2 e/(d{names[i]} d{names[j]})." + why) for (i, j), expr in z["hess"].items()]
     return ks

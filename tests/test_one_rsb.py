@@ -286,9 +286,45 @@ def test_close_to_the_sat_boundary_by_continuation():
     assert d["c"] > far.diagnostics["c"] > 100 and 1 - d["q0"] < 1 - far.diagnostics["q0"]
 
 
-def test_refused_where_double_precision_cannot_reach():
-    with pytest.raises(ValueError, match=r"or >= 2\.00025"):
-        ri.energy("one-rsb", 2.0001)
+def _mp_average(name, alpha, x):
+    """The plain (unscaled) derived kernel ``name`` in mpmath (no underflow at any c), E_xi by mpmath.quad with
+    break points where the integrand changes over widths ~ sqrt(1 - q0): around xi = 0 and from
+    sqrt(2 chi/q0) to sqrt(2D/q0).  Independent of the double route's SAT-side forms and trapezoid rule."""
+    gen = kernels.mp("one_rsb")
+    q0, chi, c = x
+    b = mpmath.sqrt(1 - q0)
+    lo, hi = mpmath.sqrt(2 * chi / q0), mpmath.sqrt(2 * (chi + c * b * b) / q0)
+    pts = sorted({-12, 12, *(k * b for k in range(-20, 21, 2)),
+                  *(lo - 20 * b + k * (hi - lo + 40 * b) / 40 for k in range(41))})
+    f = getattr(gen, f"{name}__avg0")
+    avg, err = mpmath.quad(lambda t: f(t, alpha, q0, chi, c) * mpmath.npdf(t), pts, error=True)
+    return getattr(gen, name)(alpha, q0, chi, c, avg), err
+
+
+def test_close_to_the_sat_boundary_against_mpmath():
+    """alpha = 2.0001 (c ~ 510: the plain double kernels underflow beyond c ~ 350, the SAT-side forms of
+    derive/one_rsb.py do not): at the double solution, mpmath (20 digits, the plain closed forms, adaptive
+    quadrature) gives the potential = e* within the error bar and the estimator estar as the double route."""
+    a = 2.0001
+    r = ri.energy("one-rsb", a)
+    d = r.diagnostics
+    assert d["c"] > 400 and r.error < 1e-15 and d["continuation_deltas"][-1] == pytest.approx(1e-4)
+    with mpmath.workdps(20):
+        x = [mpmath.mpf(d[k]) for k in ("q0", "chi", "c")]
+        fstar, err_f = _mp_average("one_rsb_potential", mpmath.mpf(a), x)
+        estar, err_e = _mp_average("one_rsb_estar", mpmath.mpf(a), x)
+    assert err_f < 1e-20 and err_e < 1e-20
+    assert abs(float(fstar) - r.energy) <= r.error
+    assert abs(float(estar) - d["estar"]) <= 1e-12 * r.energy
+    assert 0 < ri.energy("rs", a).energy < r.energy          # RS is a lower bound (docs/theory.md §2.3)
+
+
+def test_sat_side_refusals():
+    with pytest.raises(ValueError, match=r"or >= 2\.00001"):
+        ri.energy("one-rsb", 2.000001)
+    for a in (2.0, 1.5, 2.002):
+        with pytest.raises(ValueError, match=r"alpha must lie in \(2\.0, 2\.001\)"):
+            o.solve_near_sat(a)
     with pytest.raises(ValueError, match="digits must be an integer from 15 to 60"):
         ri.threshold("one-rsb", digits=1000)
 

@@ -30,17 +30,24 @@ requested digit.
 
 At and below the SAT boundary (generated rs_sat_alpha, alpha = 2) the energy is returned as 0 exactly (SAT
 phase, as numerics.rs): there the stationary point runs off to c -> infinity, chi -> infinity.  Just above it
-the scan in c becomes fragile (c ~ 150 at alpha = 2.001, c ~ 480 at alpha = 2.0001), so below
-alpha_sat + CONTINUATION_BELOW the stationary point is continued from alpha_sat + CONTINUATION_BELOW towards the
-boundary in geometric steps of delta = alpha - alpha_sat, each started from the log-log extrapolation of the two
-previous solutions (c, chi and 1 - q0 behave like powers of delta there).  In double precision that reaches
-delta = DELTA_MIN (c ~ 320); closer to the boundary the derived Hessian underflows (its kernels divide by
-n(xi)^2 ~ exp(-2c) < 1e-308 for c >~ 350; a finite-difference Jacobian of the gradient, which holds to c ~ 700,
-was tried and left c wandering along the nearly flat c direction), so the energy is refused with a ValueError
+the scan in c becomes fragile (c ~ 150 at alpha = 2.001, c ~ 510 at alpha = 2.0001, c ~ 1700 at 2.00001), so
+below alpha_sat + CONTINUATION_BELOW the stationary point is continued from alpha_sat + CONTINUATION_BELOW
+towards the boundary in geometric steps of delta = alpha - alpha_sat, each started from the log-log extrapolation
+of the two previous solutions (c, chi and 1 - q0 behave like powers of delta there).  The steps use the SAT-side
+forms (:class:`SatEquations`, generated one_rsb_sat_*): the plain kernels divide by n(xi)^2 ~ exp(-2c), which
+underflows for c >~ 350; derive/one_rsb.py (``sat_scale``) divides n and its derivatives by exp(S(xi)), S the
+exponent of the largest piece of n, so that the underflowing factor cancels analytically and no kernel divides
+by a small number for any c.  The integrands then change over xi-widths ~ sqrt(1 - q0), which the trapezoid
+rule of each step resolves (:func:`sat_rules`).  Near the boundary e* is stationary in a direction of c so flat
+that de/dc is at its round-off floor over a range ~1e-3 c (alpha = 2.00001); where the 3x3 Newton stalls there,
+c is the root of de/dc by Brent with (q0, chi) re-solved at each c (:func:`solve_sat`): the energy is
+insensitive to it (second order), estar is not (first order) and the estimator gap enters the error bar.
+Verified down to delta = DELTA_MIN (c ~ 1700, 3e4 nodes, ~2 min); closer alpha is refused with a ValueError
 naming the allowed range.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 import mpmath
@@ -64,8 +71,17 @@ grow faster than digits^2 beyond."""
 CONTINUATION_BELOW = 1e-3
 """Below alpha_sat + this, the stationary point is continued from there (the scan in c works above it)."""
 CONTINUATION_RATIO = 0.5
-DELTA_MIN = 2.5e-4
+DELTA_MIN = 1e-5
 """Smallest alpha - alpha_sat of the double-precision energy (see the module docstring)."""
+SAT_NODES_PER_WIDTH = 6
+"""Trapezoid nodes per sqrt(1 - q0) for the SAT-side forms (:func:`sat_rules`)."""
+SAT_CHECK_RATIO = 1.3
+"""Nodes of the SAT-side check rule per node of its rule (other spacing and window)."""
+SAT_C_STEP = 0.02
+"""Relative step of the bracket search in c where the SAT-side Newton stalls (:func:`solve_sat`)."""
+SAT_C_XTOL = 1e-6
+"""Relative width at which Brent stops in c there: far below the round-off spread of the root (~1e-3 of c at
+alpha = 2.00001), to which e* is insensitive (it is stationary in c)."""
 
 
 RULE = quadrature.TrapezoidRule(12.0, 1200)
@@ -151,6 +167,42 @@ class Equations:
         return q0, chi
 
 
+class SatEquations(Equations):
+    """The SAT-side forms of the gradient, 3x3 Hessian and estimators (generated one_rsb_sat_*): the same
+    equations with n(xi) divided by exp(S(xi)) (derive/one_rsb.py ``sat_scale``), which hold for any c
+    (docs/theory.md §3.7).  The trapezoid rule resolves the width sqrt(1 - q0) of the features of the integrands
+    in xi (:func:`sat_rules`).  Only what the energy needs (no fixed-point scheme, no alpha column: the SAT
+    side is reached by continuation, the threshold lies far from it)."""
+
+    def __init__(self, rule):
+        self.rule = rule
+        avg = lambda name: kernels.averaged(MODULE, name, rule)  # noqa: E731
+        self._grad = [avg(f"one_rsb_sat_grad_{v}") for v in ORDER]
+        self._hess = {(i, j): avg(f"one_rsb_sat_hess_{ORDER[i]}_{ORDER[j]}") for i in range(3) for j in range(i, 3)}
+        self._estar = avg("one_rsb_sat_estar")
+        self._potential = avg("one_rsb_sat_potential")
+
+    def hessian(self, a, x):
+        """3x3 d(grad)/d(q0, chi, c)."""
+        h = np.empty((3, 3))
+        for (i, j), f in self._hess.items():
+            h[i, j] = h[j, i] = f(a, *x)
+        return h
+
+    def jacobian(self, a, x):
+        return self.hessian(a, x)
+
+
+def sat_rules(q0):
+    """(rule, check rule) for the SAT-side forms at q0: RULE's window with at least SAT_NODES_PER_WIDTH nodes per
+    sqrt(1 - q0) (the width over which the integrands in xi change near xi = 0 and sqrt(2 chi/q0)), and
+    CHECK_RULE's window with a spacing SAT_CHECK_RATIO times that."""
+    width = np.sqrt(1 - q0)
+    n = max(RULE.intervals, int(np.ceil(2 * RULE.half_width * SAT_NODES_PER_WIDTH / width / 100)) * 100)
+    m = int(np.ceil(n * SAT_CHECK_RATIO * CHECK_RULE.half_width / RULE.half_width))
+    return quadrature.TrapezoidRule(RULE.half_width, n), quadrature.TrapezoidRule(CHECK_RULE.half_width, m)
+
+
 def valid(x):
     """Inside the domain 0 < q0 < 1, chi > 0, c > 0 (and alpha above the SAT boundary when present)."""
     x = np.asarray(x, dtype=float)
@@ -205,16 +257,13 @@ def bracket_c(eq, a):
 
 
 def solve(eq, a, x0=None):
-    """Stationary point x = (q0, chi, c) at alpha: Newton from x0, or from the bracketing scan in c, or (close to
-    the SAT boundary) by continuation from alpha_sat + CONTINUATION_BELOW."""
+    """Stationary point x = (q0, chi, c) at alpha: Newton from x0, or from the bracketing scan in c."""
     diag = {}
     try:
-        if x0 is None and a < rs.sat_alpha() + CONTINUATION_BELOW:
-            return _continue(eq, a, diag)
         return _solve(eq, a, x0, diag)
     except ZeroDivisionError as exc:
         raise ConvergenceError(f"1-RSB stationarity at alpha={a}: a kernel divided by zero (n(xi) underflowed; "
-                               "alpha too close to 2?)", diag) from exc
+                               "alpha too close to 2? the SAT side is solve_near_sat's)", diag) from exc
 
 
 def _solve(eq, a, x0, diag):
@@ -230,15 +279,21 @@ def _solve(eq, a, x0, diag):
     return x, diag
 
 
-def _continue(eq, a, diag):
-    """Continuation in delta = alpha - alpha_sat from CONTINUATION_BELOW down to a's delta (module docstring)."""
+def solve_near_sat(a):
+    """Stationary point close to the SAT boundary, alpha_sat < a < alpha_sat + CONTINUATION_BELOW: continuation
+    in delta = alpha - alpha_sat from CONTINUATION_BELOW down to a's delta (module docstring), each step on the
+    SAT-side forms with a rule fitted to the extrapolated start.  Returns (x, diagnostics, (eq, check)): the
+    SAT-side equations of the last step and those with its check rule."""
     sat = rs.sat_alpha()
     target = a - sat
+    if not 0 < target < CONTINUATION_BELOW:
+        raise ValueError(f"alpha must lie in ({sat!r}, {sat + CONTINUATION_BELOW!r}) for the SAT-side continuation "
+                         f"(alpha <= {sat!r} is the SAT phase, e* = 0), got {a!r}")
     deltas = [CONTINUATION_BELOW]
     while deltas[-1] * CONTINUATION_RATIO > target:
         deltas.append(deltas[-1] * CONTINUATION_RATIO)
     deltas.append(target)
-    x, _ = _solve(eq, sat + deltas[0], None, {})
+    x, diag = solve(Equations(), sat + deltas[0])
     path = [(deltas[0], x)]
     for d in deltas[1:]:
         if len(path) == 1:
@@ -248,10 +303,46 @@ def _continue(eq, a, diag):
             y1, y2 = _log_coordinates(x1), _log_coordinates(x2)
             y = y2 + (y2 - y1) * (np.log(d) - np.log(d2)) / (np.log(d2) - np.log(d1))
             x0 = np.array([1 - np.exp(y[0]), np.exp(y[1]), np.exp(y[2])])
-        x, step_diag = _solve(eq, sat + d, x0, {})
+        rules = sat_rules(x0[0])
+        eq = SatEquations(rules[0])
+        x, diag = solve_sat(eq, sat + d, x0)
         path.append((d, x))
-    diag.update(step_diag, continuation_deltas=deltas, continuation_c=[float(p[1][2]) for p in path])
-    return x, diag
+    diag.update(continuation_deltas=deltas, continuation_c=[float(p[1][2]) for p in path],
+                quadrature=f"trapezoid, {rules[0].intervals} intervals on [-{rules[0].half_width}, "
+                           f"{rules[0].half_width}] (SAT-side forms)")
+    return x, diag, (eq, SatEquations(rules[1]))
+
+
+def solve_sat(eq, a, x0):
+    """Stationary point on the SAT side from x0: Newton on the three equations; where it stalls (as alpha -> 2+
+    the c direction is so flat that the round-off of de/dc moves c by more than NOISE_STEP at every step), c as
+    the root of de/dc by Brent (a bracket always ends) with (q0, chi) re-solved by 2x2 Newton at each c."""
+    try:
+        return _solve(eq, a, x0, {})
+    except ConvergenceError as exc:
+        if "did not converge" not in str(exc):
+            raise
+    state = {"y": np.asarray(x0[:2], dtype=float), "its": 0}
+
+    @functools.lru_cache(maxsize=None)          # one value per c: its sign decides the bracket
+    def dc(c):
+        y, _, its, _ = newton(lambda y: eq.grad(a, (y[0], y[1], c))[:2],
+                              lambda y: eq.hessian(a, (y[0], y[1], c))[:2, :2], state["y"],
+                              what=f"1-RSB (q0, chi) at alpha={a}, c={c}", domain=lambda y: valid([y[0], y[1], c]))
+        state.update(y=y, its=state["its"] + its)
+        return float(eq.grad(a, (y[0], y[1], c))[2])
+
+    c0 = float(x0[2])
+    factor = 1 + SAT_C_STEP if dc(c0) > 0 else 1 - SAT_C_STEP
+    lo, hi = roots.expand_bracket(dc, c0, c0 * factor, factor=factor, limit=c0 * factor**20,
+                                  what=f"1-RSB de/dc at alpha={a} (SAT side)")
+    c, c_err, calls = roots.brent(dc, min(lo, hi), max(lo, hi), xtol=SAT_C_XTOL * c0,
+                                  what=f"1-RSB de/dc at alpha={a} (SAT side)")
+    dc.cache_clear()
+    dc(c)
+    x = np.array([*state["y"], c])
+    return x, {"c_by_brent": {"bracket": c_err, "calls": calls}, "newton_iterations": state["its"],
+               "residuals": [float(np.max(np.abs(eq.grad(a, x))))]}
 
 
 def _log_coordinates(x):
@@ -288,17 +379,20 @@ def energy(alpha, *, digits=None) -> EnergyResult:
     sat = rs.sat_alpha()
     if sat < a < sat + DELTA_MIN:
         raise ValueError(f"alpha must be <= {sat!r} (SAT phase, e* = 0) or >= {sat + DELTA_MIN!r} for the 1-RSB "
-                         f"energy (closer to the SAT boundary the double-precision kernels underflow), got {alpha!r}")
+                         f"energy (closer to the SAT boundary c > 1700 and the rule needs > 3e4 nodes; not "
+                         f"supported), got {alpha!r}")
     if a <= sat:
         zero = 0.0 if digits is None else mpmath.mpf(0)
         return EnergyResult("one-rsb", a, zero, 0.0, "exact: SAT phase (alpha <= 2), e* = 0", params,
                             {"q0": float("nan"), "chi": float("inf"), "c": float("inf"), "fstar": zero,
                              "estar": zero, "time_s": time.perf_counter() - t0}, digits)
-    eq = Equations()
-    x, diag = solve(eq, a)
+    if a < sat + CONTINUATION_BELOW:
+        x, diag, (eq, check) = solve_near_sat(a)
+    else:
+        eq, check = Equations(), Equations(CHECK_RULE)
+        x, diag = solve(eq, a)
     fstar, estar = eq.fstar(a, x), eq.estar(a, x)
-    check = Equations(CHECK_RULE)
-    x2, _ = solve(check, a, x)
+    x2, _ = (solve_sat(check, a, x) if a < sat + CONTINUATION_BELOW else solve(check, a, x))
     f2 = check.fstar(a, x2)
     diag.update(q0=x[0], chi=x[1], c=x[2], fstar=fstar, estar=estar, fstar_check_rule=f2)
     if digits is None:
