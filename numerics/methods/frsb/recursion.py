@@ -21,6 +21,7 @@ Every array operation goes through the backend (NumPy+Numba or CuPy); one host t
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,10 +122,23 @@ class Recursion:
         span = float(host.frsb_boundary(-FAR) - host.frsb_boundary(FAR))
         self.span = span
         self.fft_up_to = fft_limit(DIRECT_NOISE, span) if fft_up_to is None else float(fft_up_to)
-        self.direct = self.x > self.fft_up_to
-        self.noise_floor = max(noise_floor(self.x[~self.direct], span), np.finfo(float).eps)
+        self._set_breakpoints(self.x)
         self.h_host = grid.h
         self.origin = float(grid.h[0])
+
+    def _set_breakpoints(self, x):
+        self.x = np.asarray(x, dtype=float)
+        self.k = len(self.x)
+        self.direct = self.x > self.fft_up_to
+        self.noise_floor = max(noise_floor(self.x[~self.direct], self.span), np.finfo(float).eps)
+
+    def rebound(self, x, alpha) -> "Recursion":
+        """The same grid, backend and quadrature pieces with other breakpoints and alpha (a shallow copy: what
+        depends on the grid only is not rebuilt)."""
+        new = copy.copy(self)
+        new.alpha = float(alpha)
+        new._set_breakpoints(x)
+        return new
 
     def variances(self, q, chi):
         """v_0..v_k: the steps dq_i/(2 chi) in h."""

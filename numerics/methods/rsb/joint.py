@@ -111,6 +111,7 @@ class System:
         self.backend = backend if isinstance(backend, _backends.Backend) else _backends.get(backend,
                                                                                              points=self.grid.M)
         self.calls = 0
+        self._recursions = {}
 
     # coordinates ------------------------------------------------------------------------------------------
     def pack(self, s: State):
@@ -136,7 +137,10 @@ class System:
     def evaluate(self, s: State, grid=None):
         """(S, g, e, estar, energetic) at the state on this system's grid (or another)."""
         self.calls += 1
-        ev = Recursion(self.backend, grid or self.grid, s.x, s.alpha, fft_up_to=FFT_UP_TO).evaluate(s.q, s.chi)
+        grid = grid or self.grid
+        if grid not in self._recursions:
+            self._recursions[grid] = Recursion(self.backend, grid, s.x, s.alpha, fft_up_to=FFT_UP_TO)
+        ev = self._recursions[grid].rebound(s.x, s.alpha).evaluate(s.q, s.chi)
         lev = Levels(s.x)
         S = lev.G(s.q, s.chi) - ev.Qhat
         g = s.x * lev.dx(s.q, s.chi, ev.level_energetic, s.alpha)
