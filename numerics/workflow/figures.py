@@ -1,17 +1,28 @@
 """The paper's figures, from the registered methods, through the results store (matplotlib, the ``[plot]`` extra).
 
-1. ``energy``: e*(alpha) of RS, 1-RSB and FRSB at several k (docs/theory.md §1-4), the line e* = 1 and every threshold
-   alpha_inj (where that curve crosses 1) marked, with alpha_dAT (§2.4) as the lower bound.
-2. ``overlap``: the zero-temperature Parisi order parameter q(x) at alpha = 6 (§4.1: q(x) = q_i on
-   (x_{i-1}, x_i], q = 1 beyond x_{k-1}) for several k, and the 1-RSB step (q0 below x = c, 1 above; §4.10).
-3. ``threshold_k``: the FRSB threshold (§4.9) against 1/k, with the k -> infinity extrapolation where the frsb
-   module provides one, and the 1-RSB threshold for reference (alpha_dAT, far below, is in figure 1).
+"k-step RSB" means optimised breakpoints throughout: the r-RSB ladder, method ``rsb`` with ``steps=r``
+(docs/theory.md §4.11, docs/ladder.md), for which e_RS <= e_1RSB <= e_2RSB <= ... and alpha_FRSB <= ... <=
+alpha_2RSB <= alpha_1RSB <= alpha_RS.  The authors' fixed-grid protocol (method ``frsb``, breakpoints
+linspace(0.01, xmax, k), §4.9) is shown as what it is, labelled "fixed grid": its estar is not variational and its
+root is no rung of that chain (at small k it even lies above 1-RSB).
+
+1. ``energy``: e*(alpha) of RS, 1-RSB, r-RSB with optimised breakpoints (r in ``rsb_steps``) and one fixed-grid
+   curve, the line e* = 1 and every threshold alpha_inj (where that curve crosses 1) marked, with alpha_dAT (§2.4)
+   as the lower bound; below, e - e_1RSB, where the ordering of the RSB curves is visible.
+2. ``overlap``: the zero-temperature Parisi order parameter q(x) at alpha = q_alpha (§4.1: q(x) = q_i on
+   (x_{i-1}, x_i], q = 1 beyond x_{r-1}): the 1-RSB step (q0 below x = c, 1 above; §4.10), the optimised r-step
+   q(x) for r = 2..q_steps, and the fixed grid for comparison.
+3. ``threshold_k``: alpha_r of the ladder against r^-p with the limit r -> infinity (figures_ladder.draw_rungs),
+   the 1-RSB threshold, and the fixed-grid thresholds (root of estar, the authors' protocol, and root of the
+   functional, an upper bound on alpha_FRSB within the ansatz, §4.11) for the k of ``grid_threshold_ks``.
 4. ``euler``: the exponential rate of the expected Euler characteristic, (1/n) ln E chi(X_{alpha n, n}) -> rate
    (§6.3), against alpha, with alpha_Euler (rate = 0) marked and, where the exact finite sum is available, finite-n
    values from it.
 
 Curves of methods that are not registered (yet) are left out with a note; a method that fails to converge at some
-alpha loses that point, with a warning.  Each figure is written as PNG and PDF.
+alpha loses that point, with a warning.  The ladder's thresholds (figures 1 and 3, and ``ladder``) are computed
+once per Data by ``rsb.ladder`` (not through the store); energies go through the store.  Each figure is written
+as PNG and PDF.
 """
 from __future__ import annotations
 
@@ -40,17 +51,22 @@ class FigureNote(UserWarning):
 
 @dataclass(frozen=True)
 class Settings:
-    """What the figures compute: alpha grids, the k of the FRSB curves, the FRSB parameters."""
+    """What the figures compute: alpha grids, the r of the r-RSB curves (optimised breakpoints), the ladder's
+    length, the fixed grid (k, xmax) shown for comparison and the extra frsb parameters."""
 
     rs_alphas: tuple
     rsb_alphas: tuple
-    frsb_alphas: tuple
-    frsb_ks: tuple
+    rsb_steps: tuple
+    ladder_alphas: tuple
+    grid_alphas: tuple
+    grid_k: int
     q_alpha: float
-    q_ks: tuple
-    threshold_ks: tuple
+    q_steps: int
+    ladder_steps: int
+    grid_threshold_ks: tuple
     euler_alphas: tuple
     euler_n: tuple = ()
+    grid_xmax: float = 10.0
     frsb_params: dict = field(default_factory=dict)
     dpi: int = 150
 
@@ -59,13 +75,23 @@ def _grid(lo, hi, n):
     return tuple(float(a) for a in np.round(np.linspace(lo, hi, n), 10))
 
 
-FULL = Settings(rs_alphas=_grid(2.0, 9.0, 71), rsb_alphas=_grid(3.0, 8.5, 23),
-                frsb_alphas=_grid(3.0, 8.5, 12), frsb_ks=(2, 5, 10, 30), q_alpha=6.0, q_ks=(2, 5, 10, 30),
-                threshold_ks=(2, 3, 4, 5, 8, 10, 15, 20, 30, 50), euler_alphas=_grid(6.9, 10.0, 63),
-                euler_n=(100, 400, 1600))
-QUICK = Settings(rs_alphas=_grid(2.0, 9.0, 29), rsb_alphas=_grid(3.0, 8.5, 12),
-                 frsb_alphas=_grid(4.5, 8.0, 8), frsb_ks=(2, 4, 8), q_alpha=6.0, q_ks=(2, 4, 8),
-                 threshold_ks=(2, 3, 4, 6, 8), euler_alphas=_grid(6.9, 10.0, 32), euler_n=(100, 400), dpi=100)
+FULL = Settings(rs_alphas=_grid(2.0, 9.0, 71), rsb_alphas=_grid(3.0, 8.5, 23), rsb_steps=(2, 3),
+                ladder_alphas=_grid(5.75, 8.5, 12), grid_alphas=_grid(3.0, 8.5, 12), grid_k=30, q_alpha=6.0,
+                q_steps=4, ladder_steps=figures_ladder.LADDER_STEPS, grid_threshold_ks=(30, 100),
+                euler_alphas=_grid(6.9, 10.0, 63), euler_n=(100, 400, 1600))
+QUICK = Settings(rs_alphas=_grid(2.0, 9.0, 29), rsb_alphas=_grid(3.0, 8.5, 12), rsb_steps=(2,),
+                 ladder_alphas=(6.0, 6.5, 7.0), grid_alphas=_grid(4.5, 8.0, 8), grid_k=8, q_alpha=6.0, q_steps=2,
+                 ladder_steps=2, grid_threshold_ks=(8,), euler_alphas=_grid(6.9, 10.0, 32), euler_n=(100, 400),
+                 dpi=100)
+
+
+def grid_label(k, xmax):
+    """How every figure names the authors' fixed-grid protocol (method frsb): never "FRSB k" or "k-step RSB"."""
+    return f"fixed grid $k$ = {k}, $x_{{max}}$ = {xmax:g} (authors' protocol)"
+
+
+def rsb_label(r):
+    return "1-RSB" if r == 1 else f"{r}-RSB (optimised breakpoints)"
 
 
 class Data:
@@ -79,6 +105,7 @@ class Data:
         self.executor = executor
         self.progress = progress
         self.notes: list[str] = []
+        self._ladders: dict = {}
 
     def has(self, method, kind="energy"):
         if method not in METHODS:
@@ -115,6 +142,27 @@ class Data:
             self.note(f"{method} threshold {params}: left out ({type(exc).__name__}: {exc})")
             return None
 
+    def ladder(self, steps, alpha=None):
+        """The r-RSB ladder r = 1..steps (thresholds, or energies at ``alpha``) of the registered method ``rsb``
+        (its ``ladder``), computed once per Data and shared by the figures; None (with a note) where ``rsb`` is
+        not registered or a rung does not converge.  A longer ladder already computed is cut to ``steps`` rungs
+        (its limit fit, which belongs to all its rungs, is then dropped)."""
+        if not self.has("rsb", "threshold"):
+            self.note("rsb: not registered, optimised-breakpoint ladder left out")
+            return None
+        have = self._ladders.get(alpha)
+        if have is None or len(have.rows) < steps:
+            mod = importlib.import_module(METHODS["rsb"].module)
+            try:
+                have = mod.ladder(steps, alpha=alpha)
+            except (ConvergenceError, ArithmeticError) as exc:
+                self.note(f"rsb ladder ({steps} rungs, alpha = {alpha}): left out ({type(exc).__name__}: {exc})")
+                return None
+            self._ladders[alpha] = have
+        if len(have.rows) == steps:
+            return have
+        return type(have)(have.kind, have.alpha, have.rows[:steps], None, have.time_s)
+
     def _extra(self, method):
         """Parameters every frsb request of the figures gets (those a kind does not accept are dropped)."""
         return {"bracket": FRSB_BRACKET, **self.s.frsb_params} if method == "frsb" else {}
@@ -140,51 +188,84 @@ def _colors(n):
     return [cmap(0.15 + 0.7 * i / max(1, n - 1)) for i in range(n)]
 
 
-def _mark_threshold(ax, r, color, label):
-    a = float(r.alpha)
+def _mark_threshold(ax, alpha, color, label):
+    a = float(alpha)
     ax.axvline(a, color=color, ls=":", lw=1)
     ax.plot([a], [1.0], marker="o", ms=5, ls="none", color=color, zorder=5,
             label=f"{label}: $\\alpha_{{inj}}$ = {a:.4f}")
 
 
+GRID_COLOR = "0.45"
+"""Colour of the fixed-grid curves (grey: the authors' protocol, shown for comparison)."""
+
+
 def figure_energy(d: Data):
-    """(1) e*(alpha) for RS, 1-RSB, FRSB(k) with e* = 1 and the thresholds."""
+    """(1) e*(alpha) for RS, 1-RSB, r-RSB (optimised breakpoints) and the fixed grid, with e* = 1 and the
+    thresholds; below, e - e_1RSB."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    fig, (ax, low) = plt.subplots(2, 1, figsize=(7.5, 7.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
     ax.axhline(1.0, color="0.3", ls="--", lw=1, label="$e^* = 1$ (injectivity)")
-    curves = []
+    curves = []  # (label, scan, colour, threshold alpha or None, line style)
     rs = d.scan("rs", d.s.rs_alphas)
     if rs is not None:
-        curves.append(("RS", rs, "C3", None))
-    rsb = d.scan("one-rsb", d.s.rsb_alphas)
-    if rsb is not None:
-        curves.append(("1-RSB", rsb, "C1", None))
-    for k, c in zip(d.s.frsb_ks, _colors(len(d.s.frsb_ks))):
-        fr = d.scan("frsb", d.s.frsb_alphas, k=k)
-        if fr is None:
-            break
-        curves.append((f"FRSB $k={k}$", fr, c, {"k": k}))
-    for label, s, color, tparams in curves:
+        t = d.threshold("rs")
+        curves.append(("RS", rs, "C3", None if t is None else t.alpha, "-"))
+    one = d.scan("one-rsb", d.s.rsb_alphas)
+    if one is not None:
+        t = d.threshold("one-rsb")
+        curves.append((rsb_label(1), one, "C1", None if t is None else t.alpha, "-"))
+    rsteps = sorted(d.s.rsb_steps)
+    if rsteps and d.has("rsb"):
+        lad = d.ladder(max(rsteps))
+        for r, c in zip(rsteps, _colors(len(rsteps))):
+            s = d.scan("rsb", d.s.ladder_alphas, steps=r)
+            curves.append((rsb_label(r), s, c, None if lad is None else lad.rows[r - 1]["value"], "-"))
+    elif rsteps:
+        d.note("rsb: not registered, r-RSB curves left out")
+    k, xmax = d.s.grid_k, d.s.grid_xmax
+    fg = d.scan("frsb", d.s.grid_alphas, k=k, xmax=xmax)
+    if fg is not None:
+        t = d.threshold("frsb", k=k, xmax=xmax)
+        curves.append((grid_label(k, xmax), fg, GRID_COLOR, None if t is None else t.alpha, "--"))
+    for label, s, color, alpha_inj, ls in curves:
         ok = np.isfinite(s.energies)
-        ax.plot(np.array(s.alphas)[ok], s.energies[ok], color=color, lw=1.6, marker="." if len(s) < 20 else None,
-                label=label)
-        t = d.threshold(s.method, **(tparams or {}))
-        if t is not None:
-            _mark_threshold(ax, t, color, label)
+        ax.plot(np.array(s.alphas)[ok], s.energies[ok], color=color, lw=1.6, ls=ls,
+                marker="." if len(s) < 20 else None, label=label)
+        if alpha_inj is not None:
+            _mark_threshold(ax, alpha_inj, color, label)
     dat = d.threshold("dat")
     if dat is not None:
         ax.axvline(float(dat.alpha), color="0.5", ls="-.", lw=1,
                    label=f"$\\alpha_{{dAT}}$ = {float(dat.alpha):.4f} (lower bound)")
-    ax.set_xlabel(r"$\alpha = m/n$ (layer expansion)")
     ax.set_ylabel(r"$e^*(\alpha)$ (active units per input dimension)")
-    ax.set_title("Ground-state energy of the random ReLU layer")
+    ax.set_title("Ground-state energy: RS, r-RSB with optimised breakpoints, fixed grid")
     ax.set_ylim(0, 1.5)
     ax.set_xlim(min(d.s.rs_alphas), max(d.s.rs_alphas))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7.5, loc="upper left")
-    if any(lbl.startswith("FRSB") or lbl == "1-RSB" for lbl, *_ in curves):
+    ax.legend(fontsize=6.5, loc="upper left")
+    if any(lbl != "RS" for lbl, *_ in curves):
         _zoom(ax, curves)
+    _differences(d, low, one, curves)
+    low.set_xlabel(r"$\alpha = m/n$ (layer expansion)")
     return fig
+
+
+def _differences(d, ax, one, curves):
+    """e - e_1RSB of the r-RSB and fixed-grid curves (one-rsb evaluated at their alphas, through the store):
+    positive and rising with r for the optimised ladder (§4.11)."""
+    ax.axhline(0.0, color="C1", lw=1, label="1-RSB (reference)")
+    if one is not None:
+        for label, s, color, _, ls in curves:
+            if label in ("RS", rsb_label(1)):
+                continue
+            base = d.scan("one-rsb", s.alphas)
+            diff = s.energies - base.energies
+            ok = np.isfinite(diff)
+            ax.plot(np.array(s.alphas)[ok], diff[ok], color=color, ls=ls, lw=1.4, marker=".", label=label)
+    ax.set_ylabel(r"$e^* - e^*_{1RSB}$")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6.5, loc="upper left")
 
 
 def _zoom(ax, curves):
@@ -192,10 +273,12 @@ def _zoom(ax, curves):
     ins = ax.inset_axes([0.62, 0.08, 0.35, 0.35])
     ins.axhline(1.0, color="0.3", ls="--", lw=0.8)
     xs = []
-    for label, s, color, _ in curves:
+    for label, s, color, alpha_inj, ls in curves:
         e, a = s.energies, np.array(s.alphas)
         ok = np.isfinite(e)
-        ins.plot(a[ok], e[ok], color=color, lw=1.2, marker=".")
+        ins.plot(a[ok], e[ok], color=color, lw=1.2, ls=ls, marker=".")
+        if alpha_inj is not None:
+            ins.plot([alpha_inj], [1.0], "o", ms=3, color=color)
         cross = np.nonzero(np.diff(np.sign(e[ok] - 1)))[0]
         xs += [a[ok][i] for i in cross] + [a[ok][i + 1] for i in cross]
     if xs:
@@ -209,106 +292,86 @@ def _zoom(ax, curves):
 
 
 def figure_overlap(d: Data):
-    """(2) q(x) at alpha = q_alpha for several k, and the 1-RSB step."""
+    """(2) q(x) at alpha = q_alpha: the 1-RSB step, the optimised r-step q(x) for r = 2..q_steps, the fixed grid."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.8))
     a = d.s.q_alpha
-    xmax = float(d.s.frsb_params.get("xmax", 10.0))
-    xright = 1.15 * xmax
-    drawn = 0
-    rsb = d.scan("one-rsb", [a])
-    if rsb is not None and rsb.results[0] is not None:
-        g = rsb.results[0].diagnostics
+    k, xmax = d.s.grid_k, d.s.grid_xmax
+    drawn = []  # (label, q, breakpoints, colour, style)
+    one = d.scan("one-rsb", [a])
+    if one is not None and one.results[0] is not None:
+        g = one.results[0].diagnostics
         if "c" in g and "q0" in g:
-            xs, ys = figures_ladder.steps([g["q0"], 1.0], [g["c"]], xright)
-            ax.plot(xs, ys, color="C1", lw=1.6, ls="--", label=f"1-RSB ($c$ = {float(g['c']):.3f})")
-            drawn += 1
-    for k, c in zip(d.s.q_ks, _colors(len(d.s.q_ks))):
-        fr = d.scan("frsb", [a], k=k)
-        if fr is None:
+            drawn.append((f"1-RSB ($c$ = {float(g['c']):.3f})", [g["q0"], 1.0], [g["c"]], "C1", "-"))
+    rsteps = list(range(2, d.s.q_steps + 1))
+    for r, c in zip(rsteps, _colors(len(rsteps))):
+        s = d.scan("rsb", [a], steps=r)
+        if s is None:
             break
-        r = fr.results[0]
-        if r is None or "q" not in r.diagnostics or "x" not in r.diagnostics:
-            continue
-        xs, ys = figures_ladder.steps(list(r.diagnostics["q"]), list(r.diagnostics["x"]), xright)
-        ax.plot(xs, ys, color=c, lw=1.6, label=f"FRSB $k={k}$, $x_{{max}}$ = {xmax:g}")
-        drawn += 1
+        res = s.results[0]
+        if res is not None and "q" in res.diagnostics and "breakpoints" in res.diagnostics:
+            drawn.append((rsb_label(r), list(res.diagnostics["q"]), list(res.diagnostics["breakpoints"]), c, "-"))
+    fg = d.scan("frsb", [a], k=k, xmax=xmax)
+    if fg is not None and fg.results[0] is not None and {"q", "x"} <= set(fg.results[0].diagnostics):
+        g = fg.results[0].diagnostics
+        drawn.append((grid_label(k, xmax), list(g["q"]), list(g["x"]), GRID_COLOR, ":"))
+    xright = 1.15 * max([xmax] + [max(map(float, x)) for _, _, x, _, _ in drawn])
+    for label, q, x, color, ls in drawn:
+        xs, ys = figures_ladder.steps(q, x, xright)
+        ax.plot(xs, ys, color=color, ls=ls, lw=1.6, label=label)
     if not drawn:
         ax.text(0.5, 0.5, "no RSB method registered yet", ha="center", va="center", transform=ax.transAxes)
-    ax.axvline(xmax, color="0.6", ls=":", lw=1)
     ax.set_xlim(0, xright)
     ax.set_xlabel(r"Parisi parameter $x = \beta m$ (zero temperature)")
     ax.set_ylabel(r"overlap $q(x)$")
-    ax.set_title(f"Parisi order parameter at $\\alpha$ = {a:g}")
+    ax.set_title(f"Parisi order parameter $q(x)$ at $\\alpha$ = {a:g}: optimised breakpoints vs fixed grid",
+                 fontsize=10)
     ax.grid(alpha=0.3)
     if drawn:
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=7.5, loc="lower right")
     return fig
 
 
-def _extrapolation():
-    """The frsb module's k -> infinity extrapolation, if it has one (a function ``extrapolate``)."""
-    if "frsb" not in METHODS:
-        return None
-    mod = importlib.import_module(METHODS["frsb"].module)
-    return getattr(mod, "extrapolate", None)
-
-
-ZOOM_K = 5
-"""Figure 3 zooms on the thresholds with k >= ZOOM_K, which the small-k points would squash."""
-
-
 FRSB_BRACKET = (6.0, 8.0)
-"""Bracket of the FRSB thresholds at every k of figures 1 and 3: the k-step root lies between the 1-RSB-like small-k
-values and RS (7.65; k = 2 gives 7.36), while the solver's default bracket is tight around large-k values."""
+"""Bracket of every fixed-grid (frsb) threshold of the figures.  The root of estar at breakpoints
+linspace(0.01, xmax, k) lies near 6.698 at large k, but at small k the linspace grid is a poor order parameter and
+the root lies above the 1-RSB threshold (k = 2: 7.36; RS is 7.65), so the bracket reaches beyond 1-RSB; the
+solver's default bracket (6, 7) is tight around the large-k values."""
 
 
 def figure_threshold_k(d: Data):
-    """(3) FRSB threshold against 1/k (+ extrapolation), with the 1-RSB threshold for reference."""
+    """(3) alpha_r of the ladder (optimised breakpoints) against r^-p with its limit, the 1-RSB threshold, and the
+    fixed-grid thresholds (estar root and functional root) for comparison."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4.8))
-    ks, ts = [], []
-    for k in d.s.threshold_ks:
-        if not d.has("frsb", "threshold"):
-            d.note("frsb: no threshold registered, left out")
-            break
-        t = d.threshold("frsb", k=k, bracket=FRSB_BRACKET)
-        if t is not None:
-            ks.append(k)
-            ts.append(t)
-    if ts:
-        inv = 1.0 / np.array(ks, float)
-        ax.errorbar(inv, [float(t.alpha) for t in ts], yerr=[float(t.error) for t in ts], fmt="o", color="C0",
-                    capsize=3, label=r"FRSB, $k$ steps")
-        big = [(1 / k, t) for k, t in zip(ks, ts) if k >= ZOOM_K]
-        if len(big) >= 2 and len(big) < len(ts):
-            ins = ax.inset_axes([0.1, 0.32, 0.42, 0.4])
-            ins.errorbar([x for x, _ in big], [float(t.alpha) for _, t in big],
-                         yerr=[float(t.error) for _, t in big], fmt="o", ms=4, color="C0", capsize=2)
-            ins.set_title(f"$k \\geq {ZOOM_K}$", fontsize=8)
-            ins.tick_params(labelsize=7)
-            ins.ticklabel_format(axis="y", useOffset=False)
-            ins.grid(alpha=0.3)
-        ext = _extrapolation()
-        if ext is not None:
-            try:
-                r = ext(ts)
-                ax.errorbar([0.0], [float(r.alpha)], yerr=[float(r.error)], fmt="*", ms=11, color="C2", capsize=3,
-                            label=f"$k \\to \\infty$: {float(r.alpha):.5f} $\\pm$ {float(r.error):.1e}")
-            except Exception as exc:  # the figure is still useful without it
-                d.note(f"frsb extrapolation failed: {type(exc).__name__}: {exc}")
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    lad = d.ladder(d.s.ladder_steps)
+    if lad is not None:
+        figures_ladder.draw_rungs(ax, lad)
     else:
-        ax.text(0.5, 0.5, "frsb not registered yet", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlabel(r"$r^{-p}$ ($r$ = number of RSB steps, optimised breakpoints)")
+        ax.text(0.5, 0.5, "rsb ladder not available", ha="center", va="center", transform=ax.transAxes)
     t = d.threshold("one-rsb") if d.has("one-rsb", "threshold") else None
     if t is not None:
         ax.axhline(float(t.alpha), color="C1", ls="--", lw=1, label=f"1-RSB (optimised $c$): {float(t.alpha):.4f}")
-    ax.set_xlim(left=-0.02)
-    ax.set_xlabel(r"$1/k$ (inverse number of RSB steps)")
+    xmax = d.s.grid_xmax
+    for k, c in zip(d.s.grid_threshold_ks, ("0.35", "0.6", "0.75")):
+        t = d.threshold("frsb", k=k, xmax=xmax)
+        if t is None:
+            continue
+        name = f"fixed grid $k$ = {k}, $x_{{max}}$ = {xmax:g}"
+        ax.axhline(float(t.alpha), color=c, ls=":", lw=1.4,
+                   label=f"{name}: root of estar {float(t.alpha):.6f} (authors' protocol)")
+        af = t.diagnostics.get("alpha_functional")
+        if af is not None and np.isfinite(af):
+            ax.axhline(float(af), color=c, ls="-.", lw=1.2,
+                       label=f"{name}: root of the functional {float(af):.6f} (upper bound on $\\alpha_{{FRSB}}$)")
+    ax.set_xlim(left=-0.03)
     ax.set_ylabel(r"threshold $\alpha_{inj}$")
-    ax.set_title(r"FRSB threshold against the number of steps $k$")
+    ax.set_title("Threshold against the number of RSB steps: optimised breakpoints vs fixed grid")
     ax.grid(alpha=0.3)
+    ax.ticklabel_format(axis="y", useOffset=False)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     return fig
 
 
