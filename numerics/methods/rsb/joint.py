@@ -153,14 +153,17 @@ class System:
         return bool(np.all(np.isfinite(z)) and np.all(np.diff(s.q, prepend=0.0) > 0) and np.all(np.diff(s.x) > 0)
                     and s.alpha > 0)
 
+    def equations(self, S, g, e):
+        """The residual vector from the pieces: S, the breakpoint gradient, e - 1 where alpha is free."""
+        return np.concatenate([S, g] + ([[e - 1.0]] if self.fixed_alpha is None else []))
+
     def residual(self, z):
         s = self.unpack(z)
         if not self.admissible(z, s):
             return np.full(len(z), OUTSIDE)
         S, g, e, _, _ = self.evaluate(s)
         self.last_value = e
-        out = [S, g] + ([[e - 1.0]] if self.fixed_alpha is None else [])
-        return np.concatenate(out)
+        return self.equations(S, g, e)
 
     def inner_residual(self, z_outer):
         """Residual of the r + 1 stationarity equations in y = (w, log chi) at fixed (x, alpha) = z_outer."""
@@ -300,7 +303,7 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
     r = sysm.r
     s = sysm.unpack(z)
     S, g, e, estar, energetic = sysm.evaluate(s)
-    f0 = np.concatenate([S, g] + ([[e - 1.0]] if alpha is None else []))
+    f0 = sysm.equations(S, g, e)
     J = sysm.jacobian(z, f0)
     dz = np.linalg.solve(J, -f0)
     ny = r + 1
@@ -395,12 +398,7 @@ class FixedBreakpoints(System):
         r = self.r
         return super().unpack(np.concatenate([z[:r + 1], np.log(self.x), z[-1:]]))
 
-    def residual(self, z):
-        s = self.unpack(z)
-        if not self.admissible(z, s):
-            return np.full(len(z), OUTSIDE)
-        S, _, e, _, _ = self.evaluate(s)
-        self.last_value = e
+    def equations(self, S, g, e):
         return np.concatenate([S, [e - 1.0]])
 
 

@@ -22,11 +22,13 @@ error among the points used: it covers every defensible fit of the family.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares
+from scipy.special import zeta
 
 
 def _power(r, a, c, p):
@@ -67,8 +69,7 @@ class Fit:
     rms: float = 0.0
 
     def to_dict(self):
-        return {"model": self.model, "r": self.r, "limit": self.limit, "limit_error": self.limit_error,
-                "params": self.params, "chi2": self.chi2, "dof": self.dof, "left_out": self.left_out, "rms": self.rms}
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -79,10 +80,29 @@ class Extrapolation:
     fits: list
     how: str
     budget: dict = field(default_factory=dict)
+    tail: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {"limit": self.limit, "error": self.error, "central": self.central.to_dict(), "how": self.how,
-                "budget": self.budget, "fits": [f.to_dict() for f in self.fits]}
+                "budget": self.budget, "tail_check": self.tail, "fits": [f.to_dict() for f in self.fits]}
+
+
+def tail_check(r, a):
+    """A fit-free cross-check of the limit: the local exponent p of the last two steps d_s = a_s - a_{s+1}
+    (d_s ~ (s + 1/2)^-(p+1)), and the limit a_R - sum_{s >= R} d_s with the steps continued at that exponent
+    (Hurwitz zeta), at p and at p + 1/2 (a rising local exponent makes the tail smaller)."""
+    r, a = np.asarray(r, float), np.asarray(a, float)
+    if len(r) < 3 or not np.all(np.diff(r) == 1):
+        return {}
+    d1, d2 = a[-3] - a[-2], a[-2] - a[-1]
+    if not (d1 * d2 > 0 and abs(d2) < abs(d1)):
+        return {}
+    p = math.log(d1 / d2) / math.log((r[-2] + 0.5) / (r[-3] + 0.5)) - 1.0
+    out = {"local_exponent": p}
+    for name, pp in (("limit_at_local_exponent", p), ("limit_at_local_exponent_plus_half", p + 0.5)):
+        c = d2 * (r[-2] + 0.5) ** (pp + 1)
+        out[name] = float(a[-1] - c * zeta(pp + 1, r[-1] + 0.5))
+    return out
 
 
 def fit(model, r, a, err):
@@ -167,4 +187,4 @@ def extrapolate(r, a, err, *, models=tuple(MODELS), r_min=None, leave_one_out=Tr
            f"any of {len(kept)} defensible fits (of {len(fits)}: models {', '.join(models)}, every window r >= r_min, "
            f"leave-one-out; defensible: residual rms <= {MISFIT:g} x the last ladder step) from it + its standard "
            "error + the largest rung error")
-    return Extrapolation(central.limit, float(sum(budget.values())), central, fits, how, budget)
+    return Extrapolation(central.limit, float(sum(budget.values())), central, fits, how, budget, tail_check(r, a))
