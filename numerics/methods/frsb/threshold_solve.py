@@ -25,7 +25,7 @@ SLOPE_STEP = 3e-3
 
 def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, progress=False, half_width=None,
               points_per_unit=None, bracket=(6.0, 7.0), solver_tol=None, max_iter=3000, converged=False,
-              max_steps=12) -> ThresholdResult:
+              max_steps=10) -> ThresholdResult:
     """alpha_inj of the k-step FRSB ansatz: the root of estar(alpha) = 1 (docs/theory.md §4.9).
 
     converged=True: instead, alpha_FRSB as the limit of the optimised-breakpoint ladder r = 1..max_steps
@@ -40,7 +40,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     if validate.boolean("converged", converged):
         from relu_injectivity.methods.rsb import converged_threshold
 
-        return converged_threshold(max_steps=max_steps, backend=backend)
+        return converged_threshold(max_steps=max_steps, tol=tol, backend=backend)
     x = _check.breakpoints_from(k, xmax, breakpoints)
     k = len(x)
     tol = _check.tolerance(tol, hi=1e-2)

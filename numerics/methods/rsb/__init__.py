@@ -15,6 +15,7 @@ is numerics/methods/frsb; the outer loop is numerics/methods/rsb/rung.py, the la
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,31 +176,47 @@ def _checks(lad):
             "max_abs_estar_minus_functional": float(max(abs(r["estar_minus_functional"]) for r in lad.rows))}
 
 
-def converged_threshold(*, max_steps=12, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto",
+CONVERGED_STEPS = 10
+"""Rungs of the converged values by default (r <= 10 gives alpha_FRSB to ~8e-7, docs/ladder.md)."""
+
+
+def _converged(lad, tol, max_steps):
+    """(limit, diagnostics): the extrapolation of the ladder with its checks; a bar above ``tol`` is reported as it
+    is (never tightened), with a warning and ``tol_met`` False."""
+    if lad.limit is None:
+        raise ValueError(f"max_steps = {max_steps}: the extrapolation needs at least 4 rungs")
+    lim = lad.limit
+    met = lim.error <= tol
+    if not met:
+        warnings.warn(f"the r -> infinity limit from r <= {max_steps} is {lim.limit:.10g} +- {lim.error:.1e}, "
+                      f"above the asked tol = {tol:g}: more rungs (max_steps) are needed", stacklevel=3)
+    return lim, {"ladder": lad.rows, "extrapolation": lim.to_dict(), **_checks(lad), "time_s": lad.time_s,
+                 "tol": tol, "tol_met": met}
+
+
+def converged_threshold(*, max_steps=CONVERGED_STEPS, tol=1e-5, solver_tol=1e-10, backend="auto", gradient="auto",
                         route="newton", progress=None) -> ThresholdResult:
     """alpha_FRSB as the limit of the ladder alpha_r (docs/ladder.md): value and error bar of the extrapolation
-    (covering every admissible fit); diagnostics carry the ladder, the fits and the checks (monotone ladder, limit
-    below every rung)."""
-    lad = ladder(max_steps, tol=tol, solver_tol=solver_tol, backend=backend, gradient=gradient, route=route,
-                 progress=progress)
-    if lad.limit is None:
-        raise ValueError(f"max_steps = {max_steps}: the extrapolation needs at least 4 rungs")
-    lim = lad.limit
-    return ThresholdResult(METHOD, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "converged": True},
-                           {"ladder": lad.rows, "extrapolation": lim.to_dict(), **_checks(lad),
-                            "time_s": lad.time_s}, how="spread of the limit fits over the rungs")
+    (covering every defensible fit); diagnostics carry the ladder, the fits and the checks (monotone ladder, limit
+    below every rung, the fit-free tail check).  tol: the accuracy asked of the limit; where the bar is larger it is
+    returned as it is, with a warning and diagnostics['tol_met'] False."""
+    t = _common(tol, lo=1e-12, hi=1.0)
+    lad = ladder(max_steps, tol=min(1e-9, t / 100), solver_tol=solver_tol, backend=backend, gradient=gradient,
+                 route=route, progress=progress)
+    lim, diag = _converged(lad, t, max_steps)
+    return ThresholdResult(METHOD, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "converged": True,
+                                                                   "tol": t}, diag,
+                           how="spread of the defensible limit fits over the rungs")
 
 
-def converged_energy(alpha, *, max_steps=12, solver_tol=1e-10, backend="auto", gradient="auto",
-                     route="newton", progress=None) -> EnergyResult:
-    """e_FRSB(alpha) as the limit of the ladder e_r(alpha), with the same fits and checks."""
+def converged_energy(alpha, *, max_steps=CONVERGED_STEPS, tol=1e-5, solver_tol=1e-10, backend="auto",
+                     gradient="auto", route="newton", progress=None) -> EnergyResult:
+    """e_FRSB(alpha) as the limit of the ladder e_r(alpha), with the same fits, checks and tol."""
+    t = _common(tol, lo=1e-12, hi=1.0)
     lad = ladder(max_steps, alpha=alpha, solver_tol=solver_tol, backend=backend, gradient=gradient, route=route,
                  progress=progress)
-    if lad.limit is None:
-        raise ValueError(f"max_steps = {max_steps}: the extrapolation needs at least 4 rungs")
-    lim = lad.limit
-    return EnergyResult(METHOD, lad.alpha, lim.limit, lim.error, lim.how, {"max_steps": max_steps},
-                        {"ladder": lad.rows, "extrapolation": lim.to_dict(), **_checks(lad), "time_s": lad.time_s})
+    lim, diag = _converged(lad, t, max_steps)
+    return EnergyResult(METHOD, lad.alpha, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "tol": t}, diag)
 
 
 __all__ = ["energy", "threshold", "ladder", "converged_threshold", "converged_energy", "extrapolate", "Ladder"]
