@@ -136,3 +136,17 @@ def test_ladder_command(capsys):
     assert out["rows"][0]["value"] == pytest.approx(float(ri.threshold("one-rsb").alpha), abs=1e-9)
     assert cli.main(["ladder", "--max-steps", "1", "--route", "secant"]) == 2
     assert "route" in capsys.readouterr().err
+
+
+def test_converged_bar_is_never_tightened_to_the_asked_tol():
+    r = np.arange(1, 11)
+    a = 6.6979 + 0.017 * r ** -3.4 * (1 + 0.2 / r) + 1e-7 * np.sin(r)        # rungs the models cannot describe
+    rows = [{"r": int(k), "value": float(v), "error": 1e-11, "estar_minus_functional": 0.0} for k, v in zip(r, a)]
+    lim = ex.extrapolate(r, a, np.full(10, 1e-11))
+    lad = rsb.Ladder("threshold", None, rows, lim, 0.0)
+    with pytest.warns(UserWarning, match="above the asked tol"):
+        got, diag = rsb._converged(lad, 1e-9, 10)
+    assert got.error == lim.error > 1e-9 and diag["tol_met"] is False
+    assert diag["monotone"] and diag["limit_beyond_every_rung"]
+    got, diag = rsb._converged(lad, 1.0, 10)
+    assert diag["tol_met"] is True
