@@ -150,3 +150,10 @@ def test_converged_bar_is_never_tightened_to_the_asked_tol():
     assert diag["monotone"] and diag["limit_beyond_every_rung"]
     got, diag = rsb._converged(lad, 1.0, 10)
     assert diag["tol_met"] is True
+
+
+def test_gpu_code_path_on_numpy(energies6):
+    """The rung solver through the GPU backend's array code (NumPy emulation: the CuPy path in CI)."""
+    e = ri.energy("rsb", 6.0, steps=2, backend="gpu-emulated")
+    assert e.diagnostics["backend"] == "gpu-emulated"
+    assert e.energy == pytest.approx(energies6.rows[1]["value"], abs=1e-12)
