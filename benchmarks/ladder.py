@@ -1,6 +1,7 @@
 """The r-RSB ladder with optimised breakpoints and alpha_FRSB as its limit (docs/ladder.md).
 
-    nice python benchmarks/ladder.py [--max-steps R] [--alpha A] [--json FILE]
+    nice python benchmarks/ladder.py [--max-steps R] [--alpha A] [--route newton|fixed-point] [--fixed-grid]
+                                     [--json FILE]
 
 Prints: the ladder (r, alpha_r, error, |estar - functional|, time, breakpoints), the fits of the limit r -> inf
 (every model, every r_min, leave-one-out), alpha_FRSB with its error bar, the checks (ladder strictly
@@ -25,10 +26,11 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--solver-tol", type=float, default=1e-10)
     ap.add_argument("--fixed-grid", action="store_true")
+    ap.add_argument("--route", default="newton", choices=("newton", "fixed-point"))
     a = ap.parse_args()
 
     t0 = time.perf_counter()
-    r3 = rsb.threshold(steps=3, solver_tol=a.solver_tol)
+    r3 = rsb.threshold(steps=3, solver_tol=a.solver_tol, route=a.route)
     t_r3 = time.perf_counter() - t0
     print(f"r = 3 threshold from scratch: {r3.alpha!r} +- {r3.error:.1e}   ({t_r3:.1f} s)")
 
@@ -36,7 +38,7 @@ def main():
         print(f"  rung {row['r']:>2}: {row['value']:.12f} +- {row['error']:.1e}  ({row['time_s']:.1f} s)", flush=True)
 
     t0 = time.perf_counter()
-    lad = rsb.ladder(a.max_steps, alpha=a.alpha, solver_tol=a.solver_tol, progress=show)
+    lad = rsb.ladder(a.max_steps, alpha=a.alpha, solver_tol=a.solver_tol, route=a.route, progress=show)
     total = time.perf_counter() - t0
     print()
     print(lad.table())
@@ -54,6 +56,7 @@ def main():
         print(f"checks: strictly monotone: {bool(all(sign * (v[1:] - v[:-1]) > 0))}; "
               f"limit beyond every rung: {bool(all(sign * (lim.limit - v) > 0))}; "
               f"max |estar - functional|: {max(abs(r['estar_minus_functional']) for r in lad.rows):.1e}")
+        print("fit-free tail check: " + ", ".join(f"{k} {v:.10g}" for k, v in lim.tail.items()))
     if a.fixed_grid and lad.kind == "threshold" and lim is not None:
         from relu_injectivity.methods import frsb
 
