@@ -383,6 +383,15 @@ def functional():
     return ent_s + energetic_s
 
 
+def functional_dalpha():
+    """d e_k/d alpha at fixed order parameter (q, chi, x): alpha enters (FRSB-e) only as the prefactor of the
+    energetic integrand (F_i and p_i of the recursion are alpha-free), so the derivative is the energetic term
+    times d log(integrand)/d alpha (envelope theorem at a stationary point: the slope of the stationary value)."""
+    integrand = energetic_integrand()
+    assert not functional().has(alpha)
+    return sp.simplify(energetic_s * sp.diff(integrand, alpha) / integrand)
+
+
 # ------------------------------------------------------------------- level recursions (one collection each)
 #
 # Each recursion over the levels is one :class:`derive.codegen.Loop`: the values of level i are loaded from the
@@ -662,6 +671,8 @@ def kernels():
                "The entropic part of (FRSB-e): -(1/2) q_0/L_0 plus the sum of the level terms."),
         Kernel("frsb_functional", (ent_s, energetic_s), functional(),
                "e_k of (FRSB-e) = entropic part + energetic term -alpha E F_0."),
+        Kernel("frsb_functional_dalpha", (energetic_s, alpha), functional_dalpha(),
+               "d e_k/d alpha at fixed (q, chi, x), from the energetic term."),
     ]
     for j, bp in enumerate(breakpoints()):
         ks.append(Kernel(f"frsb_breakpoint{j}", (chi,), bp, f"Piece end {j} of F_k in h (chi-free)."))

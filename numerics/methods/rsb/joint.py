@@ -36,6 +36,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import root
 
 from relu_injectivity.machinery import backends as _backends
+from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb.levels import Levels
@@ -144,7 +145,7 @@ class System:
         lev = Levels(s.x)
         S = lev.G(s.q, s.chi) - ev.Qhat
         g = s.x * lev.dx(s.q, s.chi, ev.level_energetic, s.alpha)
-        e = lev.entropic(s.q, s.chi) + ev.energetic
+        e = lev.functional(s.q, s.chi, ev.energetic)
         return S, g, e, ev.estar, ev.energetic
 
     def admissible(self, z, s: State):
@@ -316,7 +317,7 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
         raise ConvergenceError(f"{what}: the root is not a maximum over the breakpoints (eigenvalues of the reduced "
                                f"Hessian {curv.tolist()})", {"hessian_eigenvalues": curv.tolist(),
                                                             "x": s.x.tolist()})
-    de_dalpha = energetic / s.alpha
+    de_dalpha = _slope(energetic, s.alpha)
     g_ = sysm.grid
     fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
     e_fine = sysm.evaluate(s, fine)[2]
@@ -335,6 +336,11 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
             "check_grid": fine.describe(), "functional_check_grid": e_fine, "evaluations": sysm.calls,
             "backend": sysm.backend.name, "time_s": time.perf_counter() - t0}
     return Rung(s, value, sum(budget.values()), e, estar, budget, diag)
+
+
+def _slope(energetic, alpha):
+    """de/dalpha at fixed order parameter (generated: derive.frsb.functional_dalpha)."""
+    return float(kernels.numba("frsb").frsb_functional_dalpha(float(energetic), float(alpha)))
 
 
 # ------------------------------------------------------------------------------------------------- guesses
@@ -425,7 +431,7 @@ def functional_threshold(guess: State, *, backend="cpu", what="threshold of the 
     f0 = sysm.residual(z)
     dz = np.linalg.solve(sysm.jacobian(z, f0), -f0)
     S, _, e, estar, energetic = sysm.evaluate(s)
-    de_dalpha = energetic / s.alpha
+    de_dalpha = _slope(energetic, s.alpha)
     g_ = sysm.grid
     fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
     e_fine = sysm.evaluate(s, fine)[2]

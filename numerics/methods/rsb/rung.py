@@ -12,7 +12,7 @@ envelope-theorem derivative de/dx_i at fixed (q, chi) at the stationary point (`
 diagnostics); where the frsb solver does not provide it, by central differences of the stationary value (marked
 in the diagnostics as ``gradient_source``).
 
-By the envelope theorem, too, de_r/dalpha = dfunctional/dalpha at fixed (q, chi, x) = energetic term / alpha
+By the envelope theorem, too, de_r/dalpha = dfunctional/dalpha at fixed (q, chi, x) (generated frsb_functional_dalpha)
 (the energetic term of (FRSB-e) is linear in alpha), exact at the optimum; it drives the Newton iteration of the
 threshold e_r(alpha) = 1.
 
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.methods import frsb
 from relu_injectivity.methods.frsb.levels import Levels
@@ -149,7 +150,7 @@ class Evaluator:
             n += 2 * len(x)
             source = "differences"
         ent = Levels(x).entropic(np.asarray(d["q"], float), float(d["chi"]))
-        e_alpha = (e - ent) / alpha
+        e_alpha = float(kernels.numba("frsb").frsb_functional_dalpha(e - ent, float(alpha)))
         err = abs(float(d.get("functional_check_grid", e)) - e) + float(d.get("solver_error", 0.0)) + ROUNDOFF
         return Point(float(alpha), x, r, e, float(r.energy), g, e_alpha, err, tol, source, n)
 
