@@ -21,7 +21,8 @@ root is no rung of that chain (at small k it even lies above 1-RSB).
 
 Curves of methods that are not registered (yet) are left out with a note; a method that fails to converge at some
 alpha loses that point, with a warning.  The ladder's thresholds (figures 1 and 3, and ``ladder``) are computed
-once per Data by ``rsb.ladder`` (not through the store); energies go through the store.  Each figure is written
+once per Data by ``rsb.ladder`` (not through the store; at FULL settings ``ladder_steps`` = 10 rungs, about ten
+minutes of CPU, the rungs of the converged alpha_FRSB); energies go through the store.  Each figure is written
 as PNG and PDF.
 """
 from __future__ import annotations
@@ -94,6 +95,10 @@ def rsb_label(r):
     return "1-RSB" if r == 1 else f"{r}-RSB (optimised breakpoints)"
 
 
+LIMIT_RUNGS = 4
+"""Fewest rungs for which the figures fit the limit r -> infinity (as rsb.ladder does)."""
+
+
 class Data:
     """Energies and thresholds for the figures: through the store, on one executor, missing methods -> None."""
 
@@ -154,10 +159,19 @@ class Data:
         if have is None or len(have.rows) < steps:
             mod = importlib.import_module(METHODS["rsb"].module)
             try:
-                have = mod.ladder(steps, alpha=alpha)
+                have = mod.ladder(steps, alpha=alpha, extrapolation=False)
             except (ConvergenceError, ArithmeticError) as exc:
                 self.note(f"rsb ladder ({steps} rungs, alpha = {alpha}): left out ({type(exc).__name__}: {exc})")
                 return None
+            if steps >= LIMIT_RUNGS:
+                from relu_injectivity.methods.rsb.limit import extrapolate
+
+                rows = have.rows
+                try:
+                    have.limit = extrapolate([d["r"] for d in rows], [d["value"] for d in rows],
+                                             [d["error"] for d in rows])
+                except ValueError as exc:  # no defensible fit of these rungs: the rungs are drawn without it
+                    self.note(f"rsb ladder ({steps} rungs): limit r -> infinity left out ({exc})")
             self._ladders[alpha] = have
         if len(have.rows) == steps:
             return have
@@ -341,7 +355,7 @@ solver's default bracket (6, 7) is tight around the large-k values."""
 
 def figure_threshold_k(d: Data):
     """(3) alpha_r of the ladder (optimised breakpoints) against r^-p with its limit, the 1-RSB threshold, and the
-    fixed-grid thresholds (estar root and functional root) for comparison."""
+    fixed-grid thresholds (estar root and functional root) for comparison; an inset zooms on r >= 2."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 5.2))
     lad = d.ladder(d.s.ladder_steps)
@@ -354,6 +368,7 @@ def figure_threshold_k(d: Data):
     if t is not None:
         ax.axhline(float(t.alpha), color="C1", ls="--", lw=1, label=f"1-RSB (optimised $c$): {float(t.alpha):.4f}")
     xmax = d.s.grid_xmax
+    hlines = []  # (alpha, colour, style) of the fixed grid, repeated in the inset
     for k, c in zip(d.s.grid_threshold_ks, ("0.35", "0.6", "0.75")):
         t = d.threshold("frsb", k=k, xmax=xmax)
         if t is None:
@@ -361,18 +376,42 @@ def figure_threshold_k(d: Data):
         name = f"fixed grid $k$ = {k}, $x_{{max}}$ = {xmax:g}"
         ax.axhline(float(t.alpha), color=c, ls=":", lw=1.4,
                    label=f"{name}: root of estar {float(t.alpha):.6f} (authors' protocol)")
+        hlines.append((float(t.alpha), c, ":"))
         af = t.diagnostics.get("alpha_functional")
         if af is not None and np.isfinite(af):
             ax.axhline(float(af), color=c, ls="-.", lw=1.2,
                        label=f"{name}: root of the functional {float(af):.6f} (upper bound on $\\alpha_{{FRSB}}$)")
+            hlines.append((float(af), c, "-."))
+    if lad is not None and len(lad.rows) >= 3:
+        _zoom_rungs(ax, lad, hlines)
     ax.set_xlim(left=-0.03)
     ax.set_ylabel(r"threshold $\alpha_{inj}$")
     ax.set_title("Threshold against the number of RSB steps: optimised breakpoints vs fixed grid")
     ax.grid(alpha=0.3)
     ax.ticklabel_format(axis="y", useOffset=False)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left")
     return fig
+
+
+def _zoom_rungs(ax, lad, hlines):
+    """Inset of figure 3: the rungs r >= 2, the limit and the fixed-grid lines, which r = 1 would squash."""
+    ins = ax.inset_axes([0.36, 0.2, 0.6, 0.42])
+    sub = type(lad)(lad.kind, lad.alpha, lad.rows[1:], lad.limit, lad.time_s)
+    p = figures_ladder.draw_rungs(ins, sub)
+    ys = list(sub.values) + [y for y, *_ in hlines]
+    if lad.limit is not None:
+        ys += [lad.limit.limit - lad.limit.error, lad.limit.limit + lad.limit.error]
+    for y, c, ls in hlines:
+        ins.axhline(y, color=c, ls=ls, lw=1.2)
+    pad = 0.08 * (max(ys) - min(ys)) + 1e-6
+    ins.set_ylim(min(ys) - pad, max(ys) + pad)
+    ins.set_xlim(-0.02 * 2.0 ** -p, 1.1 * 2.0 ** -p)
+    ins.set_xlabel("")
+    ins.set_title(r"$r \geq 2$", fontsize=7)
+    ins.tick_params(labelsize=6)
+    ins.ticklabel_format(axis="y", useOffset=False)
+    ins.grid(alpha=0.3)
 
 
 def _euler_module():

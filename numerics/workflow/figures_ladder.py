@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-LADDER_STEPS = 6
+from relu_injectivity.methods.rsb import CONVERGED_STEPS
+
+LADDER_STEPS = CONVERGED_STEPS
+"""Rungs of the full figures: as many as the converged alpha_FRSB uses (docs/ladder.md; about 10 minutes of CPU)."""
 DEFAULT_P = 3.0
 """Exponent of the r^-p axis when the ladder has no fit of its limit (fewer than 4 rungs): the first rungs fall
 roughly like r^-3 (docs/ladder.md)."""
