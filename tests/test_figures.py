@@ -249,6 +249,14 @@ def test_threshold_figure_with_the_limit_and_the_fixed_grid(fakes):
     assert not fakes.notes
 
 
+def test_ladder_figure_shares_the_data_ladder(fakes):
+    fakes.s = dataclasses.replace(figures.QUICK, ladder_steps=5)
+    fig = figures.FIGURES["ladder"](fakes)
+    _no_fixed_grid_called_rsb(fig)
+    assert len(fig.axes[1].get_lines()) == 5 and fakes.ladder(3).values == pytest.approx(fakes.ladder(5).values[:3])
+    assert fakes._ladders[None].limit is not None and not fakes.notes
+
+
 def test_ladder_figure_with_the_real_extrapolation():
     """The ladder figure from synthetic rungs with a known limit, through the real fit (methods/rsb/limit.py)."""
     from relu_injectivity.methods.rsb import Ladder
