@@ -28,7 +28,7 @@ METHODS: dict[str, Method] = {
     "rs": Method("relu_injectivity.methods.rs", "replica symmetric = Gordon / plain RDT (rigorous upper bound)", how={"threshold": "two routes", "energy": "two estimators"}),
     "dat": Method("relu_injectivity.methods.dat", "de Almeida-Thouless instability of finite-beta RS (heuristic lower bound)", how={"threshold": "spread over quadrature rules"}),
     "one-rsb": Method("relu_injectivity.methods.one_rsb", "one-step replica symmetry breaking (zero temperature)", how={"threshold": "two estimators + 2nd rule", "energy": "estimator gap + 2nd rule"}),
-    "frsb": Method("relu_injectivity.methods.frsb", "full RSB, k-step discretisation (zero temperature)", all_params={"k": 30, "xmax": 10.0}, how={"threshold": "bracket + solver + grid", "energy": "solver + grid"}),
+    "frsb": Method("relu_injectivity.methods.frsb", "full RSB on a fixed grid of k breakpoints (zero temperature; authors' protocol)", all_params={"k": 30, "xmax": 10.0}, how={"threshold": "bracket + solver + grid", "energy": "solver + grid"}),
     "rsb": Method("relu_injectivity.methods.rsb", "r-step RSB with optimised breakpoints (the r-RSB ladder; r = 1 is 1-RSB)", all_params=None, how={"threshold": "joint Newton: last correction + grid + round-off", "energy": "joint Newton: grid + round-off"}),
     "euler": Method("relu_injectivity.methods.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero", how={"threshold": "two routes"}),
     "union": Method("relu_injectivity.methods.union", "union bound over orthants (rigorous: injective above)", how={"threshold": "two routes"}),
