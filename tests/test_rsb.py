@@ -157,3 +157,15 @@ def test_gpu_code_path_on_numpy(energies6):
     e = ri.energy("rsb", 6.0, steps=2, backend="gpu-emulated")
     assert e.diagnostics["backend"] == "gpu-emulated"
     assert e.energy == pytest.approx(energies6.rows[1]["value"], abs=1e-12)
+
+
+def test_escape_from_a_saddle_returns_to_the_maximum(energies6):
+    """The saddle escape (a step along the direction of positive curvature, ascent, joint Newton) started at the
+    r = 2 optimum lands on the same optimum."""
+    row = energies6.rows[1]
+    s = joint.State(np.array(row["q"]), row["chi"], np.array(row["breakpoints"]), 6.0)
+    sysm = joint.System(s, alpha=6.0)
+    fake = joint.Saddle("test", {}, sysm.pack(s), np.array([1.0, -1.0]) / np.sqrt(2))
+    z = joint._escape(sysm, fake, 6.0, "test")
+    assert np.exp(z[3:5]) == pytest.approx(row["breakpoints"], rel=1e-6)
+    assert sysm.residual(z) == pytest.approx(np.zeros(5), abs=1e-9)

@@ -65,6 +65,10 @@ TRUST, TRUST_MAX = 0.1, 0.5
 """Initial and largest step in u = log x of the ascent (``ascend``)."""
 FLOOR = 1e-4
 """Eigenvalues of -H below FLOOR times the largest are raised to it in the ascent's modified Newton step."""
+ESCAPE, ESCAPES = 0.05, 2
+"""Step in log x away from a saddle along its direction of positive curvature, and how many escapes are tried."""
+CENTRAL_STEP = 1e-5
+"""Relative step of the central-difference Jacobian at the root."""
 OUTSIDE = 1e3
 """Residual returned where the recursion cannot be evaluated (the trust region of the hybrid method shrinks)."""
 CHORD_STEPS = 8
@@ -174,15 +178,22 @@ class System:
             return self.evaluate(s)[0] if self.admissible(z, s) else np.full(len(y), OUTSIDE)
         return f
 
-    def jacobian(self, z, f0=None):
-        """Forward differences of the residual (step sqrt(eps) relative, as MINPACK)."""
+    def jacobian(self, z, f0=None, central=False):
+        """Forward differences of the residual (step sqrt(eps) relative, as MINPACK), or central differences with
+        step CENTRAL_STEP (truncation ~1e-10, round-off ~1e-12/CENTRAL_STEP: the accurate Jacobian of the final
+        checks, whose reduced Hessian has eigenvalues down to ~1e-6)."""
         f0 = self.residual(z) if f0 is None else f0
         J = np.empty((len(f0), len(z)))
         for j in range(len(z)):
-            h = math.sqrt(np.finfo(float).eps) * max(abs(z[j]), 1.0)
+            h = (CENTRAL_STEP if central else math.sqrt(np.finfo(float).eps)) * max(abs(z[j]), 1.0)
             zz = z.copy()
             zz[j] += h
-            J[:, j] = (self.residual(zz) - f0) / h
+            if central:
+                zm = z.copy()
+                zm[j] -= h
+                J[:, j] = (self.residual(zz) - self.residual(zm)) / (2 * h)
+            else:
+                J[:, j] = (self.residual(zz) - f0) / h
         return J
 
 
@@ -296,8 +307,44 @@ def solve(guess: State, *, alpha=None, backend="cpu", what=None) -> Rung:
     if need_h > min(sysm.grid.left, sysm.grid.right) or need_p > round(1 / sysm.grid.dh):
         sysm = System(s, alpha=alpha, backend=sysm.backend.name)
         z, _ = _hybr(sysm.residual, sysm.pack(s), what)
-        s = sysm.unpack(z)
-    return _finish(sysm, z, alpha, what, t0)
+    for attempt in range(ESCAPES + 1):
+        try:
+            return _finish(sysm, z, alpha, what, t0)
+        except Saddle as exc:
+            if attempt == ESCAPES:
+                raise ConvergenceError(str(exc), exc.diagnostics) from None
+            z = _escape(sysm, exc, alpha, what)
+
+
+class Saddle(ConvergenceError):
+    """A root of the rung's equations where the stationary functional is not a maximum over the breakpoints; carries
+    the root and the direction (in log x) of positive curvature."""
+
+    def __init__(self, message, diagnostics, z, direction):
+        super().__init__(message, diagnostics)
+        self.z, self.direction = z, direction
+
+
+def _escape(sysm: System, saddle: Saddle, alpha, what):
+    """From a saddle: a step of ESCAPE in log x along the direction of positive curvature (the sign that raises the
+    functional after (q, chi) are re-solved), then the ascent and the joint Newton method again."""
+    s0 = sysm.unpack(saddle.z)
+    fixed = System(s0, alpha=s0.alpha, backend=sysm.backend, grid=sysm.grid)
+    ny, r = sysm.r + 1, sysm.r
+    best = None
+    for sign in (1.0, -1.0):
+        z = fixed.pack(s0)
+        z[ny:ny + r] += sign * ESCAPE * saddle.direction
+        try:
+            z = _inner(fixed, z, what)
+        except ConvergenceError:
+            continue
+        fixed.residual(z)
+        if best is None or fixed.last_value > best[0]:
+            best = (fixed.last_value, z)
+    if best is None:
+        raise ConvergenceError(str(saddle), saddle.diagnostics)
+    return ascend(fixed, best[1], what=what, full=sysm)
 
 
 def _finish(sysm: System, z, alpha, what, t0) -> Rung:
@@ -305,18 +352,17 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
     s = sysm.unpack(z)
     S, g, e, estar, energetic = sysm.evaluate(s)
     f0 = sysm.equations(S, g, e)
-    J = sysm.jacobian(z, f0)
+    J = sysm.jacobian(z, f0, central=True)
     dz = np.linalg.solve(J, -f0)
     ny = r + 1
     Syy, Syu = J[:ny, :ny], J[:ny, ny:ny + r]
     guy, guu = J[ny:ny + r, :ny], J[ny:ny + r, ny:ny + r]
     H = guu - guy @ np.linalg.solve(Syy, Syu)
     H = 0.5 * (H + H.T)
-    curv = np.linalg.eigvalsh(H)
+    curv, vecs = np.linalg.eigh(H)
     if not np.all(curv < 0):
-        raise ConvergenceError(f"{what}: the root is not a maximum over the breakpoints (eigenvalues of the reduced "
-                               f"Hessian {curv.tolist()})", {"hessian_eigenvalues": curv.tolist(),
-                                                            "x": s.x.tolist()})
+        raise Saddle(f"{what}: the root is not a maximum over the breakpoints (eigenvalues of the reduced Hessian "
+                     f"{curv.tolist()})", {"hessian_eigenvalues": curv.tolist(), "x": s.x.tolist()}, z, vecs[:, -1])
     de_dalpha = _slope(energetic, s.alpha)
     g_ = sysm.grid
     fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
