@@ -14,12 +14,14 @@ the authors' update slow (docs/theory.md §4.7) do not matter here.
 
 Solution: first the r + 1 stationarity equations at the guessed (x, alpha) (the inner problem), then the whole
 system, each by MINPACK's hybrid Powell method (scipy.optimize.root 'hybr': a forward-difference Jacobian, then
-Broyden updates inside a trust region).  At the root a fresh forward-difference Jacobian gives
+Broyden updates inside a trust region); where that fails from the guess, an ascent in the breakpoints first
+(``ascend``).  At the root a central-difference Jacobian gives
 
 * the last Newton correction of z (its alpha or energy component is part of the error bar);
 * the reduced Hessian of the stationary value in u = log x, ``H = g_u - g_y S_y^{-1} S_u`` (y = (w, log chi)): the
-  root is a maximum over the breakpoints only if H is negative definite (second-variation check, reported);
-* de/dalpha at fixed order parameter = energetic/alpha (envelope theorem; used for the error in alpha).
+  root is a maximum over the breakpoints only if H is negative definite (second-variation check, reported; from a
+  saddle the solver escapes along the direction of positive curvature, ``_escape``);
+* de/dalpha at fixed order parameter (generated frsb_functional_dalpha; envelope theorem), for the error in alpha.
 
 Error bar: |last Newton correction| + |change of the functional on a finer h grid at the same z| / (de/dalpha) +
 ROUNDOFF / (de/dalpha).  The dilation identity estar = functional + sum_i x_i de/dx_i (docs/theory.md §4.6) makes
@@ -74,9 +76,11 @@ OUTSIDE = 1e3
 CHORD_STEPS = 8
 """Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
+"""Ascent steps before giving up."""
 COLLAPSE = 1e-9
 """Increments of q at or below this are collapsed levels (as in numerics/methods/frsb/solver.py)."""
 FFT_UP_TO = fft_limit(NOISE)
+"""Levels with larger breakpoints are convolved by the direct sums (x > 9.6)."""
 
 
 @dataclass
@@ -120,7 +124,7 @@ class System:
 
     # coordinates ------------------------------------------------------------------------------------------
     def pack(self, s: State):
-        dq = np.diff(np.asarray(s.q, dtype=float), prepend=0.0)
+        dq = Levels.dq(np.asarray(s.q, dtype=float))
         if np.any(dq <= 0) or not s.chi > 0 or np.any(np.asarray(s.x) <= 0):
             raise ValueError(f"a rung state needs increasing q in (0, 1], chi > 0 and x > 0, got q = {list(s.q)}, "
                              f"chi = {s.chi}, x = {list(s.x)}")
@@ -133,10 +137,10 @@ class System:
         r = self.r
         w = np.concatenate([z[:r], [0.0]])
         dq = np.exp(w - w.max())
-        q = np.cumsum(dq / dq.sum())
-        q[-1] = 1.0
+        x = np.exp(z[r + 1:2 * r + 1])
+        q = Levels(x).q_from_increments(dq / dq.sum())
         a = z[-1] if self.fixed_alpha is None else self.fixed_alpha
-        return State(q, float(math.exp(z[r])), np.exp(z[r + 1:2 * r + 1]), float(a))
+        return State(q, float(math.exp(z[r])), x, float(a))
 
     # residual ---------------------------------------------------------------------------------------------
     def evaluate(self, s: State, grid=None):
@@ -448,7 +452,9 @@ class FixedBreakpoints(System):
 
     def unpack(self, z) -> State:
         r = self.r
-        return super().unpack(np.concatenate([z[:r + 1], np.log(self.x), z[-1:]]))
+        s = super().unpack(np.concatenate([z[:r + 1], np.log(self.x), z[-1:]]))
+        s.x = self.x
+        return s
 
     def equations(self, S, g, e):
         return np.concatenate([S, [e - 1.0]])
