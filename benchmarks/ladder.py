@@ -44,9 +44,13 @@ def main():
     print(lad.table())
     lim = lad.limit
     if lim is not None:
-        print("\nfits (model, r used, left out, limit, standard error, chi2/dof, parameters):")
+        from relu_injectivity.methods.rsb import limit as fits
+
+        step = abs(lad.values[-1] - lad.values[-2])
+        print("\nfits (* defensible; model, r used, left out, limit, standard error, chi2/dof, parameters):")
         for f in lim.fits:
-            print(f"  {f.model:<9} r={f.r[0]}..{f.r[-1]:<3} out={str(f.left_out):>4}  {f.limit:.10f} "
+            mark = "*" if f.rms <= fits.MISFIT * step else " "
+            print(f" {mark}{f.model:<9} r={f.r[0]}..{f.r[-1]:<3} out={str(f.left_out):>4}  {f.limit:.10f} "
                   f"+- {f.limit_error:.1e}  chi2/dof={f.chi2 / max(f.dof, 1):9.2e}  "
                   + " ".join(f"{p:.4g}" for p in f.params[1:]))
         print(f"\nlimit: {lim.limit:.10f} +- {lim.error:.1e}   budget: "
