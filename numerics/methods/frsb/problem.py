@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import solver as _solver
 from relu_injectivity.methods.frsb.error_bars import REFINE
 from relu_injectivity.methods.frsb.levels import Levels
@@ -15,6 +16,8 @@ FFT_NOISE_RATIO = 100.0
 that breakpoint by the direct sums of numerics/machinery/fourier.py, which keep full relative precision."""
 MEMORY_LIMIT = 4 * 2**30
 """Largest estimated working set of one evaluation (bytes) accepted before allocating (docs/theory.md §4.8)."""
+SPACING_SLACK = 1.25
+"""During the iteration the grid is refined when the iterate asks for more than this times its points per unit."""
 ARRAYS_PER_LEVEL = 3
 """F_i, dF_i/dh and p_i are held for every level (plus a few grid-long work arrays)."""
 
@@ -44,11 +47,13 @@ def progress_bar(progress, total, desc):
 
 
 class GridTooSmall(Exception):
-    """A density lost more mass through the window ends than allowed: the iterate has outgrown the h grid."""
+    """A density lost more mass through the window ends than allowed, or the iterate's last increment asks for a
+    finer spacing than the grid has: the iterate has outgrown the h grid."""
 
-    def __init__(self, q, chi, mass_error):
-        super().__init__(f"density mass error {mass_error:.2e}")
+    def __init__(self, q, chi, mass_error, why=None):
+        super().__init__(why or f"density mass error {mass_error:.2e}")
         self.q, self.chi, self.mass_error = q, chi, mass_error
+        self.why = why or "grid outgrown (mass error %.1e)" % mass_error
 
 
 class Problem:
@@ -64,14 +69,25 @@ class Problem:
     def recursion(self, alpha, grid=None):
         return Recursion(self.backend, grid or self.grid, self.x, alpha, fft_up_to=self.fft_up_to)
 
-    def solve(self, alpha, q, chi, tol, bar=None, mass_tol=None):
+    def solve(self, alpha, q, chi, tol, bar=None, mass_tol=None, eps=None):
         """Fixed point at alpha from (q, chi); with ``mass_tol``, GridTooSmall as soon as a density loses more
-        mass than that through the ends of the window (the iterate has moved where the grid cannot follow)."""
+        mass than that through the ends of the window, and (with ``eps``, the energy accuracy the grid is planned
+        for) as soon as the iterate asks for more points per unit of h than the grid has (the iterate has moved
+        where the grid cannot follow: a too coarse spacing corrupts the FFT derivative of the upper levels while
+        the masses still look right)."""
         rec = self.recursion(alpha)
+        have_p = round(1 / self.grid.dh)
 
         def monitor(ev, q, chi):
-            if mass_tol is not None and np.max(np.abs(ev.masses - 1)) > mass_tol:
-                raise GridTooSmall(q, chi, float(np.max(np.abs(ev.masses - 1))))
+            if mass_tol is None:
+                return
+            mass_error = float(np.max(np.abs(ev.masses - 1)))
+            if mass_error > mass_tol:
+                raise GridTooSmall(q, chi, mass_error)
+            if eps is not None:
+                need_p = _grid.requirements(chi, q, eps, self.x[-1])[1]
+                if need_p > SPACING_SLACK * have_p:
+                    raise GridTooSmall(q, chi, mass_error, f"spacing: {need_p} points per unit needed, {have_p} held")
 
         sol = _solver.solve(rec, self.levels, q, chi, tol=tol, max_iter=self.max_iter, progress=bar,
                             monitor=monitor, what=f"FRSB fixed point at alpha = {alpha} (k = {len(self.x)})")

@@ -21,10 +21,10 @@ def solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
     mass_tol = None if user_grid else max(MASS_TOL, 1e3 * eps)
     for _ in range(MAX_REGRID):
         try:
-            sol = prob.solve(alpha, q, chi, tol, bar, mass_tol)
+            sol = prob.solve(alpha, q, chi, tol, bar, mass_tol, None if user_grid else eps)
         except GridTooSmall as exc:
             q, chi = exc.q, exc.chi
-            stages.append((prob.grid.describe(), "grid outgrown (mass error %.1e)" % exc.mass_error))
+            stages.append((prob.grid.describe(), exc.why))
             need_h, need_p = _grid.requirements(chi, q, eps, prob.x[-1])
             have = min(prob.grid.left, prob.grid.right)
             prob.regrid(_grid.build(max(1.4 * have, 1.2 * need_h), max(need_p, round(1 / prob.grid.dh))))

@@ -1,0 +1,61 @@
+"""One answer per question for the fixed-grid FRSB solver (issue 14, docs/theory.md §4.7, §4.11): the fixed point
+selected by the variational principle whatever the start, a scan's values independent of its blocking, and a
+small case that used to stall now converging."""
+import numpy as np
+import pytest
+
+from relu_injectivity.methods import frsb
+from relu_injectivity.workflow.scan import scan
+
+K30 = dict(k=30, xmax=10.0)
+
+
+@pytest.fixture(scope="module")
+def chain():
+    """alpha = 5.5 cold, then 6.0 and 6.5 warm-started along the chain (the runs of issue 14)."""
+    r55 = frsb.energy(5.5, **K30)
+    r6 = frsb.energy(6.0, **K30, init=r55)
+    r65 = frsb.energy(6.5, **K30, init=r6)
+    return {5.5: r55, 6.0: r6, 6.5: r65}
+
+
+def _same_answer(cold, warm):
+    assert warm.energy == cold.energy and warm.diagnostics["functional"] == cold.diagnostics["functional"]
+    assert abs(warm.energy - cold.energy) <= cold.error + warm.error
+
+
+def test_alpha_6_cold_and_warm_from_5_5_give_one_answer(chain):
+    cold = frsb.energy(6.0, **K30)
+    _same_answer(cold, chain[6.0])
+    # both fixed points were found; the selected one has the largest functional
+    f = [c["functional"] for c in chain[6.0].diagnostics["candidates"]]
+    assert len(f) == 2 and chain[6.0].diagnostics["functional"] >= max(f) - 1e-7
+
+
+def test_alpha_6_5_cold_and_warm_along_5_5_6_give_one_answer(chain):
+    cold = frsb.energy(6.5, **K30)
+    _same_answer(cold, chain[6.5])
+    # the value issue 14 found along the warm chain (a stationary point with a smaller functional) is not returned
+    assert abs(chain[6.5].energy - 0.9436971) > 1e-4
+
+
+def test_alpha_6_5_functional_selects_the_larger_stationary_point(chain):
+    cands = chain[6.5].diagnostics["candidates"]
+    assert chain[6.5].diagnostics["functional"] >= max(c["functional"] for c in cands) - 1e-7
+
+
+def test_scan_blocks_1_and_3_give_identical_values():
+    alphas = [5.5, 6.0, 6.5]
+    one = scan("frsb", alphas, "serial", store=False, blocks=1, **K30, tol=1e-6)
+    three = scan("frsb", alphas, "serial", store=False, blocks=3, **K30, tol=1e-6)
+    assert list(one.energies) == list(three.energies)
+
+
+def test_small_case_that_stalled_converges():
+    """k = 15, xmax = 15, tol = 1e-7 at alpha = 6 stopped with 'no damped update stays admissible' (iteration 24)
+    before the grid followed the iterate's spacing requirement (numerics/methods/frsb/problem.py)."""
+    r = frsb.energy(6.0, k=15, xmax=15.0, tol=1e-7)
+    assert r.diagnostics["residual_history"][-1] < 1e-7
+    assert r.error < 1e-6
+    assert any("spacing" in str(s["iterations"]) for s in r.diagnostics["stages"])
+    assert np.all(np.diff(r.diagnostics["q"]) >= 0)
