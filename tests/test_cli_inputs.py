@@ -121,6 +121,10 @@ def test_csv_is_written_after_a_good_check(capsys, tmp_path):
     (["scan", "rs", "--alpha-min", "3", "--alpha-max", "4", "--num", "2", "--serial", "--workers", "2"],
      "not allowed with"),
     (["nonsense"], "invalid choice"),
+    (["energy", "frsb", "--alpha", "1e6"], "alpha must be <= 100"),      # used to ask for 138 GiB
+    (["energy", "frsb", "--alpha", "1000"], "alpha must be <= 100"),     # used to run for hours
+    (["energy", "frsb", "--alpha", "6", "--xmax", "100"], "xmax must be <= 30"),   # grid enlarged 6 times
+    (["threshold", "frsb", "--xmax", "100"], "xmax must be <= 30"),
 ])
 def test_bad_parameters_one_line_exit_2(capsys, argv, word):
     rc, out, err = run(capsys, *argv)

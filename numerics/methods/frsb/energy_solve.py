@@ -27,7 +27,7 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
     half_width, points_per_unit: the h grid [-half_width, half_width] with spacing 1/points_per_unit (default:
     chosen for an energy accuracy of tol/10, see numerics/methods/frsb/grid.py).
     """
-    a = validate.alpha(alpha)
+    a = _check.alpha_range(validate.alpha(alpha))
     x = _check.breakpoints_from(k, xmax, breakpoints)
     k = len(x)
     tol = _check.precision(x, _check.tolerance(tol))

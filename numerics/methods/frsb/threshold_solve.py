@@ -116,19 +116,34 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
     sol_ref, solver_err = refine(prob, root, sol, stol)
     grid_err, details = grid_error(prob, root, sol_ref)
-    f_root = prob.value(sol_ref)
-    fslope = (prob.value(solved[other]) - prob.value(sol)) / (other - root)
     err = root_err + (solver_err + grid_err) / abs(slope)
+    af = _functional_root(x, sol_ref, root, backend)
     diag = diagnostics(prob, sol_ref, t0)
     diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
-                root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved),
-                alpha_functional=root - (f_root - 1.0) / fslope)
+                root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), **af)
     how = (f"Brent bracket width + (solver error + grid error of estar at the root)/(d estar/d alpha); solver error: "
            f"change of estar when the root's fixed point is continued from solver_tol to solver_tol/{REFINE:g}; grid "
            "error: change of estar at the same (q, chi) on a finer h grid. Numerical error for the given breakpoints; "
            "'alpha_functional' is the root of the functional value instead of estar (they differ by the finite-k "
            "estimator gap, see numerics.frsb)")
     return ThresholdResult(METHOD, root, err, how, params, diag)
+
+
+def _functional_root(x, sol, root, backend):
+    """alpha where the stationary functional at these breakpoints equals 1 (an upper bound on alpha_FRSB within the
+    ansatz, docs/theory.md §4.11), by Newton on the stationarity equations of the active levels with alpha free
+    (methods.rsb.joint.functional_threshold), started from the estar root's fixed point; with its error bar.  A
+    failure is reported in the diagnostics, not raised (the estar root stands on its own)."""
+    from relu_injectivity.methods.rsb import joint   # methods.rsb imports methods.frsb at module level
+
+    try:
+        rung = joint.functional_threshold(joint.State(np.asarray(sol.q, dtype=float), sol.chi, np.asarray(x), root),
+                                          backend=backend)
+    except (ConvergenceError, ValueError, np.linalg.LinAlgError) as exc:
+        return {"alpha_functional": None, "alpha_functional_error": None, "alpha_functional_failure": str(exc)}
+    return {"alpha_functional": rung.value, "alpha_functional_error": rung.error,
+            "alpha_functional_budget": rung.budget, "alpha_functional_active_levels": rung.diagnostics["active_levels"],
+            "alpha_functional_time_s": rung.diagnostics["time_s"]}
 
 
 def _evals(solved):

@@ -18,6 +18,13 @@ METHOD = "frsb"
 COLD_Q = (0.7, 1.0)
 COLD_CHI = 0.06
 """Cold start (docs/theory.md §4.7): q = linspace(0.7, 1, k+1), chi = 0.06."""
+ALPHA_MAX = 100.0
+"""Largest alpha accepted by frsb.energy: the field's window grows like 1/chi^(1/2) with chi -> 0 as alpha grows
+(alpha = 30: 7200 grid points at k = 30), and alpha = 1000 would run for hours instead of failing."""
+XMAX_MAX = 30.0
+"""Largest xmax of the default breakpoint grid: the range where the solver is checked (benchmarks/frsb.py); beyond
+it the upper levels collapse and the grid grows without converging (xmax = 100: 'grid enlarged 6 times').  Larger
+breakpoints can still be passed explicitly (``breakpoints=``, up to recursion.MAX_BREAKPOINT)."""
 MAX_LEVELS = 10000
 """Largest k accepted: one evaluation costs ~k M log M (M >= 700 grid points) and the solver needs hundreds."""
 
@@ -35,6 +42,10 @@ def breakpoints_from(k, xmax, breakpoints):
                          f"length), got {k}")
     if breakpoints is None:
         xmax = validate.real("xmax", xmax, lo=0.0)
+        if xmax > XMAX_MAX:
+            raise ValueError(f"xmax must be <= {XMAX_MAX:g} (frsb.XMAX_MAX: the solver is checked up to there; "
+                             f"e* changes by ~1e-4 between xmax = 10 and 15), got {xmax!r}; larger breakpoints can "
+                             f"be passed explicitly with breakpoints=")
         if k > 1 and xmax <= 0.01:
             raise ValueError(f"xmax must be > 0.01 (the first breakpoint) for k > 1, got {xmax!r}")
         return np.linspace(0.01, xmax, k) if k > 1 else np.array([0.01])
@@ -46,6 +57,15 @@ def breakpoints_from(k, xmax, breakpoints):
     if np.any(np.diff(xs) <= 0):
         raise ValueError(f"breakpoints must be strictly increasing, got {list(xs)}")
     return xs
+
+
+def alpha_range(alpha):
+    """alpha <= ALPHA_MAX (ValueError with advice)."""
+    if alpha > ALPHA_MAX:
+        raise ValueError(f"alpha must be <= {ALPHA_MAX:g} for frsb (frsb.ALPHA_MAX: the h grid grows like alpha, "
+                         f"a larger alpha would run for hours), got {alpha!r}; for large alpha use the closed-form "
+                         f"methods (rs, one-rsb) or a bound (union, gordon-chernoff)")
+    return alpha
 
 
 def tolerance(tol, name="tol", lo=1e-13, hi=1e-2):
