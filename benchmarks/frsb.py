@@ -1,14 +1,20 @@
 """Benchmarks and accuracy studies of the k-step FRSB solver (numerics/frsb/).
 
-    python benchmarks/frsb.py [--tables speed threshold grid gap] [--ks 1 30 100 200] [--alphas 5.5 6 6.7]
-                              [--threshold-ks 30 100 200] [--tol 1e-4]
+    python benchmarks/frsb.py [--tables speed threshold scan grid gap] [--ks 1 30 100 200] [--alphas 5.5 6 6.7]
+                              [--threshold-pairs 30,10 100,15] [--scan-pairs 100,15] [--scan-alphas 3 6 10]
+                              [--tol 1e-4]
 
 Tables
 * speed: wall time, iterations and peak memory (tracemalloc, NumPy buffers included, from a second traced
   call) of energy(alpha) per
   (k, alpha, backend) from the cold start, after one warm-up call (loads the Numba cache).  The headline row is
   k = 30, alpha = 6, tol = 1e-4 (the authors' JAX code: ~126 s on a 2-core CPU with N = 65730 per half window).
-* threshold: the root of estar(alpha) = 1 for each k (xmax = 10), with the functional's root and the time.
+* threshold: the root of estar(alpha) = 1 for each (k, xmax) (default (30, 10), (100, 10), (200, 10), (100, 15),
+  (200, 15)), with the functional's root (Newton at fixed breakpoints, an upper bound on alpha_FRSB) and both
+  error bars, and the time.
+* scan: estar(alpha) for alpha = 3..10 at (k, xmax) = (100, 15), (200, 15) (the authors' published scans, issue 14):
+  each point warm-started from the previous one and selected against the cold start's fixed point (the larger
+  functional), with the solver's error bar and which start won.
 * grid: the accuracy study behind numerics/frsb/grid.py: estar and the functional at the alpha = 6, k = 30 fixed
   point evaluated on windows and spacings, against a reference grid (half-width 45, 128 points per unit).
 * gap: the estimator gap estar - functional against the dilation derivative sum_i x_i de/dx_i (central difference
@@ -66,15 +72,33 @@ def speed(ks, alphas, tol):
                       f"{d['grid']['M']:>6} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f}", flush=True)
 
 
-def thresholds(ks, tol):
-    print(f"\n## threshold: root of estar(alpha) = 1, xmax = 10, tol = {tol:g} (alpha)\n")
-    print(f"{'k':>4} {'time [s]':>9} {'alpha (estar)':>16} {'error':>8} {'alpha (functional)':>19} {'chi':>10} "
-          f"{'evals':>6}")
-    for k in ks:
-        r, dt, peak = measured(lambda: frsb.threshold(k=k, xmax=10.0, tol=tol), memory=False)
+def thresholds(pairs, tol):
+    print(f"\n## threshold: root of estar(alpha) = 1, tol = {tol:g} (alpha)\n")
+    print(f"{'k':>4} {'xmax':>5} {'time [s]':>9} {'alpha (estar)':>16} {'error':>8} {'alpha (functional)':>19} "
+          f"{'error':>8} {'active':>6} {'chi':>10} {'evals':>6}")
+    for k, xmax in pairs:
+        r, dt, peak = measured(lambda: frsb.threshold(k=k, xmax=xmax, tol=tol), memory=False)
         d = r.diagnostics
-        print(f"{k:>4} {dt:>9.1f} {r.alpha:>16.9f} {r.error:>8.1e} {d['alpha_functional']:>19.9f} {d['chi']:>10.6f} "
-              f"{len(d['evaluations']):>6}", flush=True)
+        af, afe = d.get("alpha_functional"), d.get("alpha_functional_error")
+        afs = f"{af:>19.9f} {afe:>8.1e}" if af is not None else f"{'failed':>19} {'':>8}"
+        print(f"{k:>4} {xmax:>5g} {dt:>9.1f} {r.alpha:>16.9f} {r.error:>8.1e} {afs} "
+              f"{d.get('alpha_functional_active_levels', 0):>6} {d['chi']:>10.6f} {len(d['evaluations']):>6}",
+              flush=True)
+
+
+def scan_table(pairs, alphas, tol):
+    """The authors' xmax = 15 scans: a warm-started chain along alpha, each point selected against the cold start."""
+    print(f"\n## scan: estar(alpha) warm-started along alpha, tol = {tol:g}\n")
+    print(f"{'k':>4} {'xmax':>5} {'alpha':>6} {'time [s]':>9} {'estar':>14} {'error':>8} {'functional':>14} "
+          f"{'start':>5} {'its':>5}")
+    for k, xmax in pairs:
+        prev = None
+        for a in alphas:
+            r, dt, _ = measured(lambda: frsb.energy(a, k=k, xmax=xmax, tol=tol, init=prev), memory=False)
+            d = r.diagnostics
+            print(f"{k:>4} {xmax:>5g} {a:>6g} {dt:>9.1f} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f} "
+                  f"{d.get('start', 'cold'):>5} {d.get('iterations', 0):>5}", flush=True)
+            prev = r
 
 
 def grid_study():
@@ -129,20 +153,30 @@ def gap_study():
               f"{dil:>11.3e} {gap - dil:>10.1e}", flush=True)
 
 
+def _pairs(items):
+    return [(int(p.split(",")[0]), float(p.split(",")[1])) for p in items]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tables", nargs="*", default=["speed", "threshold", "grid", "gap"])
+    ap.add_argument("--tables", nargs="*", default=["speed", "threshold", "scan", "grid", "gap"])
     ap.add_argument("--ks", type=int, nargs="*", default=[1, 30, 100, 200])
     ap.add_argument("--alphas", type=float, nargs="*", default=[5.5, 6.0, 6.7])
     ap.add_argument("--tol", type=float, default=1e-4)
-    ap.add_argument("--threshold-ks", type=int, nargs="*", default=[30, 100, 200])
+    ap.add_argument("--threshold-pairs", nargs="*", default=["30,10", "100,10", "200,10", "100,15", "200,15"],
+                    help="k,xmax pairs of the threshold table")
+    ap.add_argument("--scan-pairs", nargs="*", default=["100,15", "200,15"], help="k,xmax pairs of the scan table")
+    ap.add_argument("--scan-alphas", type=float, nargs="*", default=[3, 4, 5, 6, 7, 8, 9, 10])
+    ap.add_argument("--scan-tol", type=float, default=1e-7)
     ap.add_argument("--threshold-tol", type=float, default=1e-6)
     args = ap.parse_args()
     print(f"backends available: {', '.join(available_backends())}")
     if "speed" in args.tables:
         speed(args.ks, args.alphas, args.tol)
     if "threshold" in args.tables:
-        thresholds(args.threshold_ks, args.threshold_tol)
+        thresholds(_pairs(args.threshold_pairs), args.threshold_tol)
+    if "scan" in args.tables:
+        scan_table(_pairs(args.scan_pairs), args.scan_alphas, args.scan_tol)
     if "grid" in args.tables:
         grid_study()
     if "gap" in args.tables:
