@@ -30,6 +30,7 @@ METHODS: dict[str, Method] = {
     "one-rsb": Method("relu_injectivity.methods.one_rsb", "one-step replica symmetry breaking (zero temperature)", how={"threshold": "two estimators + 2nd rule", "energy": "estimator gap + 2nd rule"}),
     "frsb": Method("relu_injectivity.methods.frsb", "full RSB on a fixed grid of k breakpoints (zero temperature; authors' protocol)", all_params={"k": 30, "xmax": 10.0}, how={"threshold": "bracket + solver + grid", "energy": "solver + grid"}),
     "rsb": Method("relu_injectivity.methods.rsb", "r-step RSB with optimised breakpoints (the r-RSB ladder; r = 1 is 1-RSB)", all_params=None, how={"threshold": "joint Newton: last correction + grid + round-off", "energy": "joint Newton: grid + round-off"}),
+    "frsb-limit": Method("relu_injectivity.methods.frsb_limit", "full RSB: limit r -> inf of the r-RSB ladder (optimised breakpoints, r <= 10)", how={"threshold": "spread of the defensible limit fits", "energy": "spread of the defensible limit fits"}),
     "euler": Method("relu_injectivity.methods.euler", "Euler-characteristic surrogate: rate of E chi(X) crosses zero", how={"threshold": "two routes"}),
     "union": Method("relu_injectivity.methods.union", "union bound over orthants (rigorous: injective above)", how={"threshold": "two routes"}),
     "cover": Method("relu_injectivity.methods.cover", "Cover/Wendel counting bound (rigorous: not injective below)", how={"threshold": "two routes"}),

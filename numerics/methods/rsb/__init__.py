@@ -14,6 +14,7 @@ is numerics/methods/frsb; the outer loop is numerics/methods/rsb/rung.py, the la
 """
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from relu_injectivity.methods.rsb import rung as _rung
 from relu_injectivity.methods.rsb.limit import extrapolate
 
 METHOD = "rsb"
+LIMIT_METHOD = "frsb-limit"
+"""The registry name of the converged values (numerics/methods/frsb_limit.py)."""
 GRADIENTS = ("auto", "envelope", "differences")
 
 
@@ -146,14 +149,26 @@ class Ladder:
         return "\n".join(lines)
 
 
+def _print_rung(row):
+    print(f"  rung {row['r']}: {row['value']:.12f} +- {row['error']:.1e} ({row['time_s']:.1f} s)", file=sys.stderr,
+          flush=True)
+
+
 def ladder(max_steps=12, *, alpha=None, tol=1e-9, solver_tol=1e-10, backend="auto", gradient="auto",
            route="newton", extrapolation=True, progress=None) -> Ladder:
     """The ladder r = 1..max_steps: thresholds alpha_r (alpha None) or energies e_r(alpha); with the fits of the
-    limit r -> infinity where at least 4 rungs exist.  ``progress``: a callable receiving each rung's row."""
+    limit r -> infinity where at least 4 rungs exist.  ``progress``: a callable receiving each rung's row, or True
+(a line per rung on stderr)."""
     R = _steps(max_steps, "max_steps")
     t = _common(tol, lo=1e-12, hi=1e-3)
     stol = _common(solver_tol, name="solver_tol")
     t0 = time.perf_counter()
+    if progress is True:
+        progress = _print_rung
+    elif progress is False:
+        progress = None
+    elif progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable, True, False or None, got {progress!r}")
     cb = (lambda s: progress(s.row())) if progress is not None else None
     a = None if alpha is None else validate.alpha(alpha, lo=2.0)
     kind = "threshold" if a is None else "energy"
@@ -204,7 +219,7 @@ def converged_threshold(*, max_steps=CONVERGED_STEPS, tol=1e-5, solver_tol=1e-10
     lad = ladder(max_steps, tol=min(1e-9, t / 100), solver_tol=solver_tol, backend=backend, gradient=gradient,
                  route=route, progress=progress)
     lim, diag = _converged(lad, t, max_steps)
-    return ThresholdResult(METHOD, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "converged": True,
+    return ThresholdResult(LIMIT_METHOD, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "converged": True,
                                                                    "tol": t}, diag,
                            how="spread of the defensible limit fits over the rungs")
 
@@ -216,7 +231,8 @@ def converged_energy(alpha, *, max_steps=CONVERGED_STEPS, tol=1e-5, solver_tol=1
     lad = ladder(max_steps, alpha=alpha, solver_tol=solver_tol, backend=backend, gradient=gradient, route=route,
                  progress=progress)
     lim, diag = _converged(lad, t, max_steps)
-    return EnergyResult(METHOD, lad.alpha, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "tol": t}, diag)
+    return EnergyResult(LIMIT_METHOD, lad.alpha, lim.limit, lim.error, lim.how, {"max_steps": max_steps, "tol": t},
+                        diag)
 
 
 __all__ = ["energy", "threshold", "ladder", "converged_threshold", "converged_energy", "extrapolate", "Ladder"]
