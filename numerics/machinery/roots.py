@@ -46,19 +46,28 @@ def brent(f, a: float, b: float, *, what: str, xtol: float = 0.0, rtol: float = 
     return root, 2 * (xtol + rtol * abs(root)), info.function_calls
 
 
+def step_until(f, x: float, stop, *, factor: float, limit: float, what: str) -> float:
+    """x moved geometrically (x *= factor) until ``stop(f(x))``; factor > 1 grows x up to ``limit``, factor < 1
+    shrinks it down to ``limit``; beyond it, ConvergenceError."""
+    if not (factor > 0 and factor != 1):
+        raise ValueError(f"step_until: factor must be > 0 and != 1, got {factor}")
+    while not stop(f(x)):
+        x *= factor
+        if (x > limit) if factor > 1 else (x < limit):
+            raise ConvergenceError(f"{what}: no suitable point up to {limit}", {"last": x})
+    return x
+
+
 def expand_bracket(f, a: float, b: float, *, factor: float = 2.0, limit: float = 1e6, what: str):
     """Move b geometrically (b *= factor) until f(a), f(b) have opposite signs (or f(b) = 0); returns (a, b).
 
     factor > 1 grows b up to ``limit``, factor < 1 shrinks it down to ``limit``; beyond it, ConvergenceError.
     """
-    if not (factor > 0 and factor != 1):
-        raise ValueError(f"expand_bracket: factor must be > 0 and != 1, got {factor}")
     fa = f(a)
-    while f(b) * fa > 0:
-        b *= factor
-        if (b > limit) if factor > 1 else (b < limit):
-            raise ConvergenceError(f"{what}: no sign change on [{a}, {limit}]", {"f(a)": fa})
-    return a, b
+    try:
+        return a, step_until(f, b, lambda fb: fb * fa <= 0, factor=factor, limit=limit, what=what)
+    except ConvergenceError as exc:
+        raise ConvergenceError(f"{what}: no sign change on [{a}, {limit}]", {"f(a)": fa}) from exc
 
 
 def newton_mp(F, J, x0, *, tol, maxiter: int = 100, what: str):

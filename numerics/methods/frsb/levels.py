@@ -10,14 +10,15 @@ levels (numpy's pairwise summation, more accurate than a running sum for large k
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
-
-from relu_injectivity.machinery import kernels
+from relu_injectivity.machinery import kernels, roots
+from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.machinery.update_error import UpdateError
 
 __all__ = ["DQ_NEGATIVE", "Levels", "UpdateError"]
 
 GEN = "frsb"
+CHI_RANGE = 2.0 ** 61
+"""The bracket of the chi equation is sought within chi_old / CHI_RANGE .. chi_old * CHI_RANGE."""
 DQ_NEGATIVE = -1e-10
 """A new increment below this is an error of the update (docs/theory.md §4.5 step 4); above it, q is sorted."""
 
@@ -129,18 +130,10 @@ class Levels:
             if qc[0] <= 0 or not dqc[-1] > 0:
                 qc = np.asarray(q, dtype=float)
         f = self.chi_equation(qc, Qhat[-1], chi)
-        lo, hi = chi / 2, chi * 2
-        flo, fhi = f(lo), f(hi)
-        for _ in range(60):
-            if flo > 0 > fhi:
-                break
-            if flo <= 0:
-                lo /= 2
-                flo = f(lo)
-            if fhi >= 0:
-                hi *= 2
-                fhi = f(hi)
-        else:
-            raise UpdateError("chi equation: no sign change")
-        chin = brentq(f, lo, hi, xtol=1e-15 * chi, rtol=1e-15)
+        try:
+            lo = roots.step_until(f, chi / 2, lambda v: v > 0, factor=0.5, limit=chi * CHI_RANGE ** -1, what="chi")
+            hi = roots.step_until(f, chi * 2, lambda v: v < 0, factor=2.0, limit=chi * CHI_RANGE, what="chi")
+            chin, _, _ = roots.brent(f, lo, hi, xtol=1e-15 * chi, rtol=1e-15, what="chi equation")
+        except ConvergenceError as exc:
+            raise UpdateError(f"chi equation: no sign change ({exc})") from exc
         return qn, chin, lam
