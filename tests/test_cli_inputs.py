@@ -236,7 +236,7 @@ SLOW_METHOD = '''
 import time
 from relu_injectivity.machinery.results import EnergyResult
 
-def energy(alpha, *, delay=0.5):
+def energy(alpha, *, delay=2.0):
     time.sleep(delay)
     return EnergyResult("slow", float(alpha), float(alpha), 0.0, "exact", {}, {})
 '''
@@ -262,9 +262,7 @@ def test_ctrl_c_during_a_scan(tmp_path, how):
     while len(list(store.rglob("*.json"))) < 2 and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
-    t0 = time.monotonic()
-    out, err = p.communicate(timeout=60)
-    assert time.monotonic() - t0 < 10
+    out, err = p.communicate(timeout=60)     # the scan (80 s of work) stops instead of running on
     n = len(list(store.rglob("*.json")))
     assert p.returncode == 130 and one_line(err) == f"injectivity: interrupted; {n} of 40 points stored " \
                                                       "(a rerun computes only the rest)"
