@@ -9,8 +9,9 @@
 The ground-state energy is the supremum of the zero-temperature functional over the order parameter, breakpoints
 included, so e_1 <= e_2 <= ... <= e_FRSB and alpha_1 >= alpha_2 >= ... >= alpha_FRSB.  The reported energy is
 the functional at the optimum; there estar = functional (dilation identity, docs/theory.md §4.6), and
-|estar - functional| is reported as a check.  r = 1 is 1-RSB.  The inner problem (q, chi at fixed breakpoints)
-is numerics/methods/frsb; the outer loop is numerics/methods/rsb/rung.py, the ladder numerics/methods/rsb/rungs.py.
+|estar - functional| is reported as a check.  r = 1 is 1-RSB.  Each rung is one system of equations solved by
+Newton (numerics/methods/rsb/joint.py; route 'newton'), or an outer optimisation around the fixed-point solver of
+numerics/methods/frsb (rung.py; route 'fixed-point', the cross-check); the ladder is rungs.py, the limit limit.py.
 """
 from __future__ import annotations
 
