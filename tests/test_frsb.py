@@ -293,6 +293,7 @@ def test_threshold_small_k_nested_breakpoints_non_increasing():
     for r in res:
         assert r.error < 5e-5
         assert abs(r.diagnostics["estar"] - 1) < 1e-5
+        assert r.diagnostics["alpha_functional_error"] < 1e-8     # Newton at fixed breakpoints, not extrapolated
 
 
 def test_warm_start_gives_the_same_energy_faster(e6_k4):
