@@ -26,6 +26,11 @@ fixed breakpoints, not a quadrature error; it vanishes where the breakpoints are
 c).  It is reported as ``estimator_gap`` and not included in the error bar, which is the numerical error of estar
 for the given (k, breakpoints).
 
+One answer per question.  At fixed breakpoints the update has several stationary points (different levels
+collapsed, dq_i = 0, which the update keeps); with ``init`` the warm start's and the cold start's fixed points are
+both computed and the one with the larger functional is returned (the ground state is the supremum of the
+functional, docs/theory.md §4.7, §4.11), so the answer does not depend on the start or on a scan's blocking.
+
 Limits.  The functional is flat along the collapse of the levels at both ends of the breakpoint grid (dq_i -> 0):
 the update converges slowly there and the residual is a weak measure of the distance to the fixed point, so the
 solver error is measured by continuing the iteration (see _refine).  In double precision the FFT convolutions of
@@ -36,8 +41,8 @@ from relu_injectivity.methods.frsb.error_bars import NOISE_MULTIPLE, REFINE, ROU
 from relu_injectivity.methods.frsb.problem import ARRAYS_PER_LEVEL, FFT_NOISE_RATIO, MEMORY_LIMIT
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, MASS_TOL, MAX_REGRID
 from relu_injectivity.methods.frsb.threshold_solve import SLOPE_STEP, threshold
-from relu_injectivity.methods.frsb.validation import COLD_CHI, COLD_Q, MAX_LEVELS, METHOD, sat_alpha
+from relu_injectivity.methods.frsb.validation import ALPHA_MAX, COLD_CHI, COLD_Q, MAX_LEVELS, METHOD, XMAX_MAX, sat_alpha
 
 __all__ = ["energy", "threshold", "METHOD", "sat_alpha", "COLD_Q", "COLD_CHI", "GRID_EPS_FACTOR", "ROUNDOFF",
            "REFINE", "NOISE_MULTIPLE", "MASS_TOL", "MAX_REGRID", "SLOPE_STEP", "MAX_LEVELS", "FFT_NOISE_RATIO",
-           "MEMORY_LIMIT", "ARRAYS_PER_LEVEL"]
+           "MEMORY_LIMIT", "ARRAYS_PER_LEVEL", "ALPHA_MAX", "XMAX_MAX"]
