@@ -42,7 +42,7 @@ from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb.levels import Levels
-from relu_injectivity.methods.frsb.recursion import Recursion, fft_limit
+from relu_injectivity.methods.frsb.recursion import MAX_BREAKPOINT, Recursion, fft_limit
 
 GRID_EPS = 1e-11
 """Energy accuracy the h grid is planned for (numerics/methods/frsb/grid.py rules)."""
@@ -73,6 +73,11 @@ CENTRAL_STEP = 1e-5
 """Relative step of the central-difference Jacobian at the root."""
 OUTSIDE = 1e3
 """Residual returned where the recursion cannot be evaluated (the trust region of the hybrid method shrinks)."""
+MIN_RATIO = 1.05
+"""Consecutive breakpoints of a resampled start are kept at least this ratio apart (merged levels make the
+stationarity equations singular)."""
+FALLBACK_TOL = 1e-8
+"""Tolerance of the fixed point that starts the inner problem where the hybrid method fails from the guess."""
 CHORD_STEPS = 8
 """Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
@@ -158,8 +163,10 @@ class System:
 
     def admissible(self, z, s: State):
         """Whether the recursion can be evaluated at z: finite, q strictly increasing (a softmax weight can
-        underflow), x increasing, alpha > 0."""
-        return bool(np.all(np.isfinite(z)) and np.all(np.diff(s.q, prepend=0.0) > 0) and np.all(np.diff(s.x) > 0)
+        underflow), 0 < x_0 < ... < x_{r-1} <= MAX_BREAKPOINT (exp(log x) can underflow too), 0 < chi < inf,
+        alpha > 0."""
+        return bool(np.all(np.isfinite(z)) and np.all(np.diff(s.q, prepend=0.0) > 0) and s.x[0] > 0
+                    and np.all(np.diff(s.x) > 0) and s.x[-1] <= MAX_BREAKPOINT and 0 < s.chi < np.inf
                     and s.alpha > 0)
 
     def equations(self, S, g, e):
@@ -213,11 +220,33 @@ def _hybr(f, z0, what, calls=MAX_CALLS, restarts=RESTARTS):
                            {"residual": [float(v) for v in last.fun], "z": [float(v) for v in z]})
 
 
-def _inner(sysm: System, z, what):
-    """z with (w, log chi) solved at its (x, alpha)."""
+def _inner(sysm: System, z, what, fallback=True):
+    """z with (w, log chi) solved at its (x, alpha) by the hybrid method; where it fails (a poor guess of (q, chi)),
+    from the fixed point of the authors' update at these breakpoints (numerics/methods/frsb: slower, but it
+    converges from afar), polished by the hybrid method."""
     ny = sysm.r + 1
-    y, _ = _hybr(sysm.inner_residual(z[ny:]), z[:ny], f"{what}: (q, chi) at x = {np.exp(z[ny:ny + sysm.r])}")
+    label = f"{what}: (q, chi) at x = {np.exp(z[ny:ny + sysm.r])}"
+    try:
+        y, _ = _hybr(sysm.inner_residual(z[ny:]), z[:ny], label)
+    except ConvergenceError:
+        if not fallback:
+            raise
+        from relu_injectivity.methods import frsb
+
+        s = sysm.unpack(z)
+        fp = frsb.energy(s.alpha, k=s.r, breakpoints=[float(v) for v in s.x], tol=FALLBACK_TOL,
+                         init={"q": s.q.tolist(), "chi": s.chi}, backend=sysm.backend.name)
+        d = fp.diagnostics
+        if np.any(np.diff(d["q"], prepend=0.0) <= 0):
+            raise ConvergenceError(f"{label}: the fixed point has collapsed levels", {"q": d["q"]}) from None
+        zf = sysm.pack(State(np.asarray(d["q"], float), float(d["chi"]), s.x, s.alpha))
+        y, _ = _hybr(sysm.inner_residual(z[ny:]), zf[:ny], label)
     return np.concatenate([y, z[ny:]])
+
+
+def _lsq(A, b):
+    """A^{-1} b, by least squares where A is (nearly) singular (two levels of a rough guess almost merged)."""
+    return np.linalg.lstsq(A, b, rcond=None)[0]
 
 
 def _negdef(H):
@@ -237,7 +266,7 @@ def _chord(sysm: System, z, Syy, what):
         S = sysm.inner_residual(z[ny:])(z[:ny])
         if np.max(np.abs(S)) <= ACCEPT / 10:
             return z
-        z[:ny] -= np.linalg.solve(Syy, S)
+        z[:ny] -= _lsq(Syy, S)
         if not np.all(np.isfinite(z)):
             break
     return _inner(sysm, z, what)
@@ -257,7 +286,7 @@ def ascend(sysm: System, z, *, what, full: System = None, max_iter=MAX_ASCENT):
     e = sysm.last_value
     for _ in range(max_iter):
         J = sysm.jacobian(z, f)
-        H = J[ny:ny + r, ny:ny + r] - J[ny:ny + r, :ny] @ np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r])
+        H = J[ny:ny + r, ny:ny + r] - J[ny:ny + r, :ny] @ _lsq(J[:ny, :ny], J[:ny, ny:ny + r])
         if np.all(np.linalg.eigvalsh(0.5 * (H + H.T)) < 0):
             try:
                 zt, _ = _hybr(target.residual, target.pack(sysm.unpack(z)), what, calls=FIRST_CALLS, restarts=0)
@@ -271,7 +300,7 @@ def ascend(sysm: System, z, *, what, full: System = None, max_iter=MAX_ASCENT):
             scale = min(1.0, trust / float(np.max(np.abs(step))))
             du = scale * step
             zn = z.copy()
-            zn[:ny] -= np.linalg.solve(J[:ny, :ny], J[:ny, ny:ny + r] @ du)
+            zn[:ny] -= _lsq(J[:ny, :ny], J[:ny, ny:ny + r] @ du)
             zn[ny:ny + r] += du
             try:
                 zn = _chord(sysm, zn, J[:ny, :ny], what)
@@ -294,11 +323,19 @@ def ascend(sysm: System, z, *, what, full: System = None, max_iter=MAX_ASCENT):
 def solve(guess: State, *, alpha=None, backend="cpu", what=None) -> Rung:
     """The rung through ``guess`` (alpha free: threshold; alpha given: energy e_r(alpha)).  First (q, chi) at the
     guessed breakpoints, then the joint Newton method; where it fails, an ascent in the breakpoints at the guessed
-    alpha first (``ascend``).  ConvergenceError with the residual when nothing converges; the result's budget says
-    where the error bar comes from."""
+    alpha first (``ascend``); from a saddle, an escape (``_escape``).  ConvergenceError with the residual when
+    nothing converges (a singular Jacobian included); the result's budget says where the error bar comes from."""
+    what = what or (f"rung r = {guess.r}" + ("" if alpha is None else f" at alpha = {alpha:g}"))
+    try:
+        return _solve(guess, alpha=alpha, backend=backend, what=what)
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError(f"{what}: singular Jacobian ({exc})", {"x": list(map(float, guess.x)),
+                                                                      "alpha": guess.alpha}) from exc
+
+
+def _solve(guess: State, *, alpha, backend, what) -> Rung:
     t0 = time.perf_counter()
     r = guess.r
-    what = what or (f"rung r = {r}" + ("" if alpha is None else f" at alpha = {alpha:g}"))
     sysm = System(guess, alpha=alpha, backend=backend)
     z = _inner(sysm, sysm.pack(guess), what)
     try:
@@ -428,7 +465,8 @@ def resample(prev: State, r: int, before: State = None) -> State:
             ex, eq = _carry([p - s for p, s in zip(_profiles(prev), seen)], r)
             lx, lq = lx + ex, lq + eq
         xs, qs = np.exp(lx), 1.0 - np.exp(lq)
-    xs = np.maximum.accumulate(xs) * (1.0 + 1e-3 * np.arange(r))
+    for i in range(1, r):
+        xs[i] = max(xs[i], MIN_RATIO * xs[i - 1])
     qs = np.clip(qs, 1e-6, 1.0 - 1e-9)
     qs = np.maximum.accumulate(qs) + 1e-9 * np.arange(r)
     return State(np.concatenate([qs, [1.0]]), prev.chi, xs, prev.alpha)

@@ -9,8 +9,8 @@ Two ladders: ``energies(alpha, R)`` (e_1(alpha) <= e_2(alpha) <= ...) and ``thre
   breakpoints (numerics/methods/rsb/rung.py); rung r + 1 starts from the best insertion of one breakpoint.  Slower
   (the fixed point needs hundreds of updates per call); kept as the independent route for cross-checks.
 
-Rung 1 starts from one breakpoint at START_C, q_0 = START_Q, chi = START_CHI (a rough guess near the 1-RSB
-optimum; the solvers find it), and for thresholds from START_ALPHA.
+Route newton: rung 1 starts from the 1-RSB solution.  Route fixed-point: rung 1 starts from one breakpoint at
+START_C, and for thresholds from START_ALPHA (rough guesses near the 1-RSB optimum; the solver finds it).
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ import numpy as np
 from relu_injectivity.methods.rsb import joint, rung
 
 ROUTES = ("newton", "fixed-point")
-START_C, START_Q, START_CHI = 3.3, 0.78, 0.053
-"""Starting guess of rung 1 (the 1-RSB optimum c is 3.49 at alpha = 6 and 3.29 at its threshold)."""
+START_C = 3.3
+"""Starting breakpoint of rung 1, route fixed-point (the 1-RSB optimum c is 3.49 at alpha = 6 and 3.29 at its
+threshold)."""
 START_ALPHA = 6.7
 """Starting alpha of the threshold search of rung 1."""
 
@@ -47,9 +48,18 @@ class Step:
 
 # ----------------------------------------------------------------------------------------------- newton route
 
+def _one_rsb_start(alpha):
+    """Rung 1 starts from the 1-RSB solution (q_0, chi, c) at alpha, or at its threshold (the same optimum: the
+    Newton route then confirms it in a few evaluations)."""
+    from relu_injectivity.methods import one_rsb
+
+    r = one_rsb.threshold() if alpha is None else one_rsb.energy(alpha)
+    d = r.diagnostics
+    return joint.State(np.array([float(d["q0"]), 1.0]), float(d["chi"]), np.array([float(d["c"])]), float(r.alpha))
+
+
 def _newton(max_steps, alpha, backend, on_rung):
-    guess = joint.State(np.array([START_Q, 1.0]), START_CHI, np.array([START_C]),
-                        START_ALPHA if alpha is None else alpha)
+    guess = _one_rsb_start(alpha)
     out = []
     for r in range(1, max_steps + 1):
         t0 = time.perf_counter()
