@@ -169,3 +169,12 @@ def test_escape_from_a_saddle_returns_to_the_maximum(energies6):
     z = joint._escape(sysm, fake, 6.0, "test")
     assert np.exp(z[3:5]) == pytest.approx(row["breakpoints"], rel=1e-6)
     assert sysm.residual(z) == pytest.approx(np.zeros(5), abs=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [4.5, 10.0])
+def test_two_steps_away_from_the_threshold(alpha):
+    """Rung 1 starts from the 1-RSB solution at any alpha; rung 2 lies above it and is a maximum."""
+    e2 = ri.energy("rsb", alpha, steps=2)
+    e1 = ri.energy("one-rsb", alpha)
+    assert e2.energy > e1.energy + 1e-6
+    assert max(e2.diagnostics["hessian_eigenvalues"]) < 0 and abs(e2.diagnostics["estar_minus_functional"]) < 1e-9
