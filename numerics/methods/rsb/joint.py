@@ -76,8 +76,9 @@ OUTSIDE = 1e3
 MIN_RATIO = 1.05
 """Consecutive breakpoints of a resampled start are kept at least this ratio apart (merged levels make the
 stationarity equations singular)."""
-FALLBACK_TOL = 1e-8
-"""Tolerance of the fixed point that starts the inner problem where the hybrid method fails from the guess."""
+FALLBACK_TOL, FALLBACK_MIN_DQ = 1e-8, 1e-6
+"""Tolerance of the fixed point that starts the inner problem where the hybrid method fails from the guess, and
+the smallest increment of q its start gets (the update keeps a collapsed level collapsed)."""
 CHORD_STEPS = 8
 """Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
@@ -234,8 +235,13 @@ def _inner(sysm: System, z, what, fallback=True):
         from relu_injectivity.methods import frsb
 
         s = sysm.unpack(z)
-        fp = frsb.energy(s.alpha, k=s.r, breakpoints=[float(v) for v in s.x], tol=FALLBACK_TOL,
-                         init={"q": s.q.tolist(), "chi": s.chi}, backend=sysm.backend.name)
+        dq = np.maximum(Levels.dq(s.q), FALLBACK_MIN_DQ)
+        q0 = Levels(s.x).q_from_increments(dq / dq.sum())
+        try:
+            fp = frsb.energy(s.alpha, k=s.r, breakpoints=[float(v) for v in s.x], tol=FALLBACK_TOL,
+                             init={"q": q0.tolist(), "chi": s.chi}, backend=sysm.backend.name)
+        except ValueError as exc:
+            raise ConvergenceError(f"{label}: the fixed point cannot start there ({exc})", {}) from exc
         d = fp.diagnostics
         if np.any(np.diff(d["q"], prepend=0.0) <= 0):
             raise ConvergenceError(f"{label}: the fixed point has collapsed levels", {"q": d["q"]}) from None
