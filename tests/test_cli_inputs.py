@@ -241,7 +241,10 @@ def energy(alpha, *, delay=2.0):
     return EnergyResult("slow", float(alpha), float(alpha), 0.0, "exact", {}, {})
 '''
 RUN_SLOW = '''
+import signal
 import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)   # a parent started in the background (no job control)
+                                                           # hands SIGINT down ignored; a terminal would not
 from relu_injectivity.methods.registry import METHODS, Method
 from relu_injectivity.interfaces.cli.main import main
 METHODS["slow"] = Method("slow_method", "slow test method", None)

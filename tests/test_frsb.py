@@ -359,7 +359,8 @@ def test_gpu_backend_without_gpu_is_a_clear_error():
     (dict(points_per_unit=4), ValueError, "points_per_unit"),
     (dict(init={"q": [0.7, 1.0], "chi": 0.05}), ValueError, "k = 4"),
     (dict(init=3), TypeError, "init"),
-    (dict(k=4, xmax=700.0, tol=1e-7), ValueError, "breakpoints must be <= 600"),
+    (dict(k=4, xmax=700.0, tol=1e-7), ValueError, "xmax must be <= 30"),
+    (dict(k=2, breakpoints=[1.0, 700.0], tol=1e-7), ValueError, "breakpoints must be <= 600"),
 ])
 def test_bad_parameters(kw, exc, match):
     params = {**K4, **kw}
