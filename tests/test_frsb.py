@@ -37,6 +37,7 @@ def one6():
 
 # ------------------------------------------------------------------------------------------- derive/
 
+@pytest.mark.slow   # the suite's test_codegen checks every generated file once; this is the frsb-only shortcut
 def test_generated_frsb_is_current():
     r = subprocess.run([sys.executable, "-m", "derive", "--check", "frsb"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

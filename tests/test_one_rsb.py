@@ -197,6 +197,7 @@ def test_threshold_double(threshold):
     assert r.diagnostics["alpha_fstar_route"] == pytest.approx(r.alpha, abs=1e-10)
 
 
+@pytest.mark.slow   # 18 s; test_energy_mpmath_agrees_with_double covers the mpmath route in the default suite
 def test_threshold_mpmath_30_vs_40_digits(threshold):
     r30 = ri.threshold("one-rsb", digits=30)
     r40 = ri.threshold("one-rsb", digits=40)
