@@ -2,8 +2,6 @@
 measured on a finer h grid at the same (q, chi) (docs/errors.md)."""
 from __future__ import annotations
 
-import math
-
 from relu_injectivity.methods.frsb import grid as _grid
 
 ROUNDOFF = 1e-12
@@ -33,7 +31,7 @@ def grid_error(prob, alpha, sol):
     """Change of estar (and of the functional) at the same (q, chi) on a finer h grid (1.2 x the window, 1.5 x the
     points per unit): the evaluation error of the grid."""
     g = prob.grid
-    fine = _grid.build(1.2 * min(g.left, g.right), int(math.ceil(1.5 / g.dh)))
+    fine = _grid.finer(g)
     ev_f = prob.recursion(alpha, fine).evaluate(sol.q, sol.chi)
     f_f = prob.functional(sol.q, sol.chi, ev_f)
     return abs(ev_f.estar - sol.evaluation.estar), {"check_grid": fine.describe(), "estar_check_grid": ev_f.estar,

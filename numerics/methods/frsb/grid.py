@@ -51,6 +51,11 @@ def build(half_width: float, points_per_unit: int) -> fourier.PeriodicGrid:
     return fourier.PeriodicGrid.covering(half_width, half_width, int(points_per_unit))
 
 
+def finer(grid: fourier.PeriodicGrid) -> fourier.PeriodicGrid:
+    """The check grid of the error bars: 1.2 x the window, 1.5 x the points per unit."""
+    return build(1.2 * min(grid.left, grid.right), int(math.ceil(1.5 / grid.dh)))
+
+
 def plan(chi: float, q, eps: float, *, half_width=None, points_per_unit=None, margin: float = 1.0, x_last=0.0):
     """The grid for accuracy eps: the user's half_width/points_per_unit where given, the rules' (times ``margin``
     for the window, which must also hold the solutions at nearby alpha) where not."""

@@ -42,6 +42,7 @@ from relu_injectivity.machinery import kernels
 from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb.levels import Levels
+from relu_injectivity.methods.frsb.solver import COLLAPSE
 from relu_injectivity.methods.frsb.recursion import MAX_BREAKPOINT, Recursion, fft_limit
 
 GRID_EPS = 1e-11
@@ -83,8 +84,6 @@ CHORD_STEPS = 8
 """Chord Newton steps of the inner re-solve during the ascent."""
 MAX_ASCENT = 40
 """Ascent steps before giving up."""
-COLLAPSE = 1e-9
-"""Increments of q at or below this are collapsed levels (as in numerics/methods/frsb/solver.py)."""
 FFT_UP_TO = fft_limit(NOISE)
 """Levels with larger breakpoints are convolved by the direct sums (x > 9.6)."""
 
@@ -412,7 +411,7 @@ def _finish(sysm: System, z, alpha, what, t0) -> Rung:
                      f"{curv.tolist()})", {"hessian_eigenvalues": curv.tolist(), "x": s.x.tolist()}, z, vecs[:, -1])
     de_dalpha = _slope(energetic, s.alpha)
     g_ = sysm.grid
-    fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
+    fine = _grid.finer(g_)
     e_fine = sysm.evaluate(s, fine)[2]
     if alpha is None:
         budget = {"newton_step": abs(float(dz[-1])), "grid": abs(e_fine - e) / de_dalpha,
@@ -529,7 +528,7 @@ def functional_threshold(guess: State, *, backend="cpu", what="threshold of the 
     S, _, e, estar, energetic = sysm.evaluate(s)
     de_dalpha = _slope(energetic, s.alpha)
     g_ = sysm.grid
-    fine = _grid.build(1.2 * min(g_.left, g_.right), int(math.ceil(1.5 / g_.dh)))
+    fine = _grid.finer(g_)
     e_fine = sysm.evaluate(s, fine)[2]
     budget = {"newton_step": abs(float(dz[-1])), "grid": abs(e_fine - e) / de_dalpha, "roundoff": ROUNDOFF / de_dalpha}
     diag = {"q": s.q.tolist(), "chi": s.chi, "x": s.x.tolist(), "functional": e, "estar": estar,
