@@ -295,6 +295,14 @@ def test_threshold_small_k_nested_breakpoints_non_increasing():
         assert r.error < 5e-5
         assert abs(r.diagnostics["estar"] - 1) < 1e-5
         assert r.diagnostics["alpha_functional_error"] < 1e-8     # Newton at fixed breakpoints, not extrapolated
+        # one answer: the root's fixed point was checked against the cold start's there (issue 14); the one kept
+        # has the larger functional, and the other is a root too within the bar
+        c, d = r.diagnostics["start_check"], r.diagnostics
+        kept, other = (("warm_functional", "functional") if c["selected"] == "warm chain"
+                       else ("functional", "warm_functional"))
+        assert c[kept] >= c[other] - r.params["solver_tol"]
+        assert abs(c["estar"] - c["warm_estar"]) <= abs(d["slope_destar_dalpha"]) * r.error
+        assert d["start_spread"] == (abs(c["estar"] - c["warm_estar"]) if c["selected"] == "warm chain" else 0.0)
 
 
 def test_warm_start_gives_the_same_energy_faster(e6_k4):

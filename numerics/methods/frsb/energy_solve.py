@@ -6,6 +6,7 @@ import time
 from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import ConvergenceError, EnergyResult
 from relu_injectivity.methods.frsb import grid as _grid
+from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
 from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, grid_error, refine
@@ -42,7 +43,11 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
         return EnergyResult(METHOD, a, 0.0, 0.0, "exact: alpha <= 2 is the SAT phase, e* = 0 (docs/theory.md §1)",
                             params, {"time_s": time.perf_counter() - t0})
     eps = max(GRID_EPS_FACTOR * tol, 1e-12)
-    starts = [("cold", *_check.start_point(None, k))] + ([] if init is None else [("warm", q, chi)])
+    def solve_profile(alpha_, k_, xmax_, tol_):
+        return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
+
+    q_cold, chi_cold, cold_name = _start.cold(a, x, solve_profile)
+    starts = [(cold_name, q_cold, chi_cold)] + ([] if init is None else [("warm", _start.reopened(q), chi)])
     found = []
     for name, q0, c0 in starts:
         try:

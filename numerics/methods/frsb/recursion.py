@@ -151,7 +151,8 @@ class Recursion:
         v = self.variances(q, chi)
         if np.any(v < 0):
             raise ValueError(f"q must be non-decreasing, got increments {np.diff(q, prepend=0.0)}")
-        mult = [None] + [kn("frsb_gauss_multiplier")(self.nu, float(v[i])) for i in range(1, k + 1)]
+        mult = [None] + [kn("frsb_gauss_multiplier")(self.nu, float(v[i])) if v[i] > 0 else None
+                         for i in range(1, k + 1)]
         F = xp.empty((k, M))
         dF = xp.empty((k, M))
         s_last = float(np.sqrt(v[k]))
@@ -159,6 +160,9 @@ class Recursion:
         dF[k - 1] = kn("frsb_last_level_dh")(self.h, x[k - 1], s_last)
         step, dstep = kn("frsb_step_background"), kn("frsb_step_background_dh")
         for i in range(k - 2, -1, -1):
+            if v[i + 1] == 0.0:          # a collapsed level: the convolution is the identity
+                F[i], dF[i] = F[i + 1], dF[i + 1]
+                continue
             if self.direct[i]:
                 F[i], dF[i] = self._backward_direct(F[i + 1], dF[i + 1], x[i], float(v[i + 1]))
                 continue
@@ -173,6 +177,9 @@ class Recursion:
         P = xp.empty((k, M))
         P[0] = kn("frsb_density0")(self.h, float(v[0]))
         for i in range(k):
+            if i + 1 < k and v[i + 1] == 0.0:
+                P[i + 1] = P[i]
+                continue
             m = b.scalar(xp.min(F[i]))
             if self.direct[i]:
                 g = self._forward_direct(P[i], F[i], dF[i], x[i], m, float(v[i + 1]))

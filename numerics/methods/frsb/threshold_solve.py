@@ -11,9 +11,11 @@ from relu_injectivity.machinery import roots
 from relu_injectivity.machinery import validate
 from relu_injectivity.machinery.results import ConvergenceError, ThresholdResult
 from relu_injectivity.methods.frsb import grid as _grid
+from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
+from relu_injectivity.methods.frsb.energy_solve import SELECT_MARGIN, energy
 from relu_injectivity.methods.frsb.error_bars import REFINE, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
@@ -58,7 +60,10 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     t0 = time.perf_counter()
     eps = max(GRID_EPS_FACTOR * stol, 1e-12)
     user_grid = hw is not None or ppu is not None
-    q, chi = np.linspace(*_check.COLD_Q, k + 1), _check.COLD_CHI
+    def solve_profile(alpha_, k_, xmax_, tol_):
+        return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
+
+    q, chi, _ = _start.cold(float(bracket[1]), x, solve_profile)
     grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3, x_last=x[-1])
     prob = Problem(x, backend, grid, max_iter, stol)
     bar = progress_bar(progress, None, f"FRSB threshold k={k}")
@@ -69,7 +74,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
         if alpha in solved:
             return solved[alpha].evaluation.estar - 1.0
         near = min(solved, key=lambda c: abs(c - alpha)) if solved else None
-        q0, c0 = (solved[near].q, solved[near].chi) if near is not None else seed
+        q0, c0 = (_start.reopened(solved[near].q), solved[near].chi) if near is not None else seed
         sol = prob.solve(alpha, q0, c0, stol)
         solved[alpha] = sol
         if bar is not None:
@@ -116,14 +121,37 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     # the solver noise), then the error bar
     other = min((v for v in solved if abs(v - root) > 1e-6), key=lambda v: abs(abs(v - root) - SLOPE_STEP))
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
+    # one answer: the warm chain's fixed point at the root against the cold start's (docs/theory.md §4.11)
+    cq, cchi, cold_name = _start.cold(root, x, solve_profile)
+    cold = prob.solve(root, cq, cchi, stol)
+    check = {"start": cold_name, "estar": cold.evaluation.estar, "functional": prob.value(cold),
+             "warm_estar": sol.evaluation.estar, "warm_functional": prob.value(sol)}
+    spread = 0.0
+    if check["functional"] > check["warm_functional"] + SELECT_MARGIN * stol:
+        # the chain followed a stationary point with a smaller functional: the root again along the cold one's
+        solved.clear()
+        solved[root] = cold
+        lo, hi, _, _ = secant_bracket(solve_at, root - 2 * tol, root + 2 * tol, tol)
+        root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
+                                            rtol=4 * roots.EPS)
+        if root not in solved:
+            solve_at(root)
+        sol = solved[root]
+        check["selected"] = cold_name
+    else:
+        spread = abs(check["estar"] - check["warm_estar"])
+        check["selected"] = "warm chain"
     sol_ref, solver_err = refine(prob, root, sol, stol)
     grid_err, details = grid_error(prob, root, sol_ref)
-    err = root_err + (solver_err + grid_err) / abs(slope)
+    err = root_err + (solver_err + grid_err + spread) / abs(slope)
     af = _functional_root(x, sol_ref, root, backend)
     diag = diagnostics(prob, sol_ref, t0)
     diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
-                root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), **af)
-    how = (f"Brent bracket width + (solver error + grid error of estar at the root)/(d estar/d alpha); solver error: "
+                root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), start_check=check,
+                start_spread=spread, **af)
+    how = (f"Brent bracket width + (solver error + grid error + start spread of estar at the root)/(d estar/d alpha); "
+           "start spread: the difference of estar between the warm chain's fixed point and the cold start's at the root (the one with "
+           "the larger functional is taken; 0 if the cold start's); solver error: "
            f"change of estar when the root's fixed point is continued from solver_tol to solver_tol/{REFINE:g}; grid "
            "error: change of estar at the same (q, chi) on a finer h grid. Numerical error for the given breakpoints; "
            "'alpha_functional' is the root of the functional value instead of estar (they differ by the finite-k "

@@ -13,11 +13,9 @@ from relu_injectivity.machinery.results import EnergyResult
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import solver as _solver
 from relu_injectivity.methods.frsb.recursion import MAX_BREAKPOINT
+from relu_injectivity.methods.frsb.start import COLD_CHI, COLD_Q
 
 METHOD = "frsb"
-COLD_Q = (0.7, 1.0)
-COLD_CHI = 0.06
-"""Cold start (docs/theory.md §4.7): q = linspace(0.7, 1, k+1), chi = 0.06."""
 ALPHA_MAX = 100.0
 """Largest alpha accepted by frsb.energy: the field's window grows like 1/chi^(1/2) with chi -> 0 as alpha grows
 (alpha = 30: 7200 grid points at k = 30), and alpha = 1000 would run for hours instead of failing."""
