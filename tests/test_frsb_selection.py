@@ -60,3 +60,25 @@ def test_small_case_that_stalled_converges():
     assert r.error < 1e-6
     assert any("spacing" in str(s["iterations"]) for s in r.diagnostics["stages"])
     assert np.all(np.diff(r.diagnostics["q"]) >= 0)
+
+
+def test_start_profile_and_reopening():
+    from relu_injectivity.methods.frsb import start
+
+    q = start.profile([0.5, 0.6, 0.7], [1.0, 2.0, 3.0], [0.5, 1.5, 2.0, 2.5, 3.5])
+    assert q.tolist() == [0.5, 0.6, 0.6, 0.7, 0.7, 1.0]
+    r = start.reopened(q)
+    dq = np.diff(r, prepend=0.0)
+    assert r[0] == 0.5 and r[-1] == 1.0 and dq[1:].min() >= 0.99 * start.REOPEN
+    assert np.allclose(r, q, atol=1e-5)
+
+
+def test_breakpoints_beyond_12_solve_from_the_cold_and_the_profile_start():
+    """Breakpoints beyond 12: the profile of the k = 30, xmax = 10 solution is a second fresh start; at k = 8,
+    xmax = 14 it reaches a stationary point with the top levels collapsed, whose functional is smaller than the
+    cold start's, and the larger functional is returned."""
+    r = frsb.energy(6.0, k=8, xmax=14.0, tol=1e-6)
+    cands = {c["start"]: c for c in r.diagnostics["candidates"]}
+    assert set(cands) == {"cold", "profile"}
+    assert r.diagnostics["functional"] == max(c["functional"] for c in cands.values())
+    assert r.diagnostics["start"] == "cold" and cands["cold"]["functional"] > cands["profile"]["functional"] + 1e-6

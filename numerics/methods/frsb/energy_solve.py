@@ -15,7 +15,8 @@ from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
 METHOD = _check.METHOD
 SELECT_MARGIN = 1.0
-"""A warm start's fixed point replaces the cold start's only if its functional is larger by more than this times tol."""
+"""Another start's fixed point replaces the cold start's only if its functional is larger by more than this times
+tol."""
 
 
 def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None, init=None, progress=False,
@@ -43,11 +44,11 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
         return EnergyResult(METHOD, a, 0.0, 0.0, "exact: alpha <= 2 is the SAT phase, e* = 0 (docs/theory.md §1)",
                             params, {"time_s": time.perf_counter() - t0})
     eps = max(GRID_EPS_FACTOR * tol, 1e-12)
+
     def solve_profile(alpha_, k_, xmax_, tol_):
         return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
 
-    q_cold, chi_cold, cold_name = _start.cold(a, x, solve_profile)
-    starts = [(cold_name, q_cold, chi_cold)] + ([] if init is None else [("warm", _start.reopened(q), chi)])
+    starts = _start.fresh(a, x, solve_profile) + ([] if init is None else [("warm", _start.reopened(q), chi)])
     found = []
     for name, q0, c0 in starts:
         try:
@@ -94,7 +95,8 @@ def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k)
 
 
 def _select(found, tol):
-    """The answer among the fixed points found from the cold start and from a warm start: the ground state is the
+    """The answer among the fixed points found from the fresh starts (cold, and profile for large breakpoints) and
+    from a warm start: the ground state is the
     supremum of the functional over the order parameter (docs/theory.md §4.11), so the stationary point with the
     larger functional is the answer.  The cold start's point is kept unless the other's functional is larger by
     more than SELECT_MARGIN * tol (two runs to the same fixed point then give bitwise the same answer, whatever the

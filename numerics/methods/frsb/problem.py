@@ -52,7 +52,7 @@ class GridTooSmall(Exception):
 
     def __init__(self, q, chi, mass_error, why=None):
         super().__init__(why or f"density mass error {mass_error:.2e}")
-        self.q, self.chi, self.mass_error = q, chi, mass_error
+        self.q, self.chi, self.mass_error, self.spacing = q, chi, mass_error, why is not None
         self.why = why or "grid outgrown (mass error %.1e)" % mass_error
 
 

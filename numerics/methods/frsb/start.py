@@ -1,23 +1,24 @@
 """Start points of the fixed-point iteration (docs/theory.md §4.7).
 
-* The cold start q = linspace(0.7, 1, k+1), chi = 0.06 — where the breakpoints reach far beyond the region where the
-  levels carry weight (x_{k-1} > CONTINUE_ABOVE), instead the *profile start*: the solution on the authors' grid
+* The cold start q = linspace(0.7, 1, k+1), chi = 0.06 (the authors').
+* Where the breakpoints reach beyond CONTINUE_ABOVE, also the *profile start*: the solution on the authors' grid
   linspace(0.01, PROFILE_XMAX, PROFILE_K) read as a step function q(x) at the breakpoints (constant beyond its last
-  breakpoint), with its chi.  From linspace(0.7, 1) at xmax = 30, k = 200, the iterate wanders through six grid
-  enlargements (chi collapsing, masses lost) before it settles, if ever; from the profile it starts within the
-  basin of the fixed point.
-* Every start is *reopened*: increments of q below REOPEN are raised to it (q renormalised to q_k = 1).  A level
-  with dq_i = 0 is invariant under the update (docs/theory.md §5b.8): a start that carries a level collapsed (at
-  another alpha, or beyond the profile's last breakpoint) would keep it collapsed whatever the fixed point wants;
-  from a reopened start the update decides (a level that should be collapsed shrinks back, geometrically).  This
-  does not remove the several stationary points of §4.7 (the warm chain's alpha = 6 point of issue 14 is reached
-  from the reopened start too): those are selected by the functional.
+  breakpoint), with its chi.  Neither start suffices alone: from the cold start at xmax = 30, k = 200 the iterate
+  wanders through six grid enlargements (chi collapsing) and fails; from the profile start at xmax = 14, k = 8 it
+  reaches a stationary point with the top levels collapsed whose functional is 1e-5 below the cold start's.  Both
+  are solved and the larger functional is taken (energy_solve._select).
+* A start is *reopened*: increments of q below REOPEN are raised to it (q renormalised to q_k = 1).  A level with
+  dq_i = 0 is invariant under the update (docs/theory.md §5b.8): a start that carries a collapsed level (from another
+  alpha, or beyond the profile's last breakpoint) would keep it collapsed whatever the fixed point wants; from a
+  reopened start the update decides.  This does not remove the several stationary points of §4.7 (the warm chain's
+  alpha = 6 point of issue 14 is reached from the reopened start too): those are selected by the functional.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from relu_injectivity.machinery import kernels
+from relu_injectivity.machinery.results import ConvergenceError
 
 COLD_Q = (0.7, 1.0)
 COLD_CHI = 0.06
@@ -25,7 +26,7 @@ COLD_CHI = 0.06
 REOPEN = 1e-6
 """Smallest increment of q of a start point."""
 CONTINUE_ABOVE = 12.0
-"""Breakpoints above this: the cold start is the profile start."""
+"""Breakpoints above this: the profile start too."""
 PROFILE_K, PROFILE_XMAX, PROFILE_TOL = 30, 10.0, 1e-5
 """The problem whose solution is the profile start, and its tolerance."""
 
@@ -49,11 +50,14 @@ def profile(q_src, x_src, x):
     return np.concatenate([q_src[j], [1.0]])
 
 
-def cold(alpha, x, solve_profile):
-    """(q, chi, name) of the cold start at breakpoints x; ``solve_profile(alpha, k, xmax, tol)`` returns an
-    EnergyResult of frsb (called only for the profile start)."""
-    k = len(x)
-    if x[-1] <= CONTINUE_ABOVE:
-        return np.linspace(*COLD_Q, k + 1), COLD_CHI, "cold"
-    src = solve_profile(alpha, PROFILE_K, PROFILE_XMAX, PROFILE_TOL).diagnostics
-    return reopened(profile(src["q"][:-1], src["x"], x)), float(src["chi"]), "profile"
+def fresh(alpha, x, solve_profile):
+    """[(name, q, chi)]: the cold start, and where x_{k-1} > CONTINUE_ABOVE the profile start;
+    ``solve_profile(alpha, k, xmax, tol)`` returns an EnergyResult of frsb (if it fails, there is no profile start)."""
+    starts = [("cold", np.linspace(*COLD_Q, len(x) + 1), COLD_CHI)]
+    if x[-1] > CONTINUE_ABOVE:
+        try:
+            src = solve_profile(alpha, PROFILE_K, PROFILE_XMAX, PROFILE_TOL).diagnostics
+        except ConvergenceError:
+            return starts
+        starts.append(("profile", reopened(profile(src["q"][:-1], src["x"], x)), float(src["chi"])))
+    return starts

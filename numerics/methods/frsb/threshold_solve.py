@@ -23,6 +23,9 @@ from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 METHOD = _check.METHOD
 FUNCTIONAL_DROP = (1e-7, 1e-5)
 """Increments below which levels are dropped before the Newton solve of the functional's root (tried in turn)."""
+RESEARCH = 500.0
+"""A search again near a root starts from [root - RESEARCH tol, root + 2 tol]: its first secant step (2% of that) must
+move estar well beyond the solver's tolerance tol/10."""
 SLOPE_STEP = 3e-3
 """Distance in alpha of the evaluation used for d estar/d alpha at the threshold."""
 
@@ -63,7 +66,8 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     def solve_profile(alpha_, k_, xmax_, tol_):
         return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
 
-    q, chi, _ = _start.cold(float(bracket[1]), x, solve_profile)
+    fresh = _start.fresh(float(bracket[1]), x, solve_profile)
+    q, chi = fresh[0][1:]
     grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3, x_last=x[-1])
     prob = Problem(x, backend, grid, max_iter, stol)
     bar = progress_bar(progress, None, f"FRSB threshold k={k}")
@@ -82,9 +86,16 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
             bar.set_postfix(alpha=f"{alpha:.8f}", estar=f"{sol.evaluation.estar:.9f}", its=sol.iterations)
         return sol.evaluation.estar - 1.0
 
-    def plan_from(alpha):
-        """Solve at alpha on the current grid and re-plan the grid so that it holds every alpha below it."""
-        sol = solve_adaptive(prob, alpha, *seed, stol, eps, user_grid, None)
+    def plan_from(alpha, starts=None):
+        """Solve at alpha on the current grid (from the seed, or the first of ``starts`` that converges) and re-plan
+        the grid so that it holds every alpha below it."""
+        for i, (_, q0, c0) in enumerate(starts or [(None, *seed)]):
+            try:
+                sol = solve_adaptive(prob, alpha, q0, c0, stol, eps, user_grid, None)
+                break
+            except ConvergenceError:
+                if starts is None or i == len(starts) - 1:
+                    raise
         seed[:] = [sol.q, sol.chi]
         if not user_grid:
             prob.regrid(_grid.plan(sol.chi * 0.8, sol.q, eps, margin=1.1, x_last=prob.x[-1]))
@@ -92,7 +103,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
 
     try:
         a, b = map(float, bracket)
-        plan_from(b)
+        plan_from(b, fresh)
         lo, hi, x_last, step = secant_bracket(solve_at, a, b, tol)
         root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
                                             rtol=4 * roots.EPS)
@@ -108,7 +119,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
             if need_h > min(prob.grid.left, prob.grid.right) or need_p > round(1 / prob.grid.dh):
                 seed[:] = [sol.q, sol.chi]
                 plan_from(root)
-                lo, hi, x_last, step = secant_bracket(solve_at, root - 2 * tol, root + 2 * tol, tol)
+                lo, hi, x_last, step = secant_bracket(solve_at, root - RESEARCH * tol, root + 2 * tol, tol)
                 root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})",
                                                     xtol=tol / 4, rtol=4 * roots.EPS)
                 if root not in solved:
@@ -121,23 +132,31 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     # the solver noise), then the error bar
     other = min((v for v in solved if abs(v - root) > 1e-6), key=lambda v: abs(abs(v - root) - SLOPE_STEP))
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
-    # one answer: the warm chain's fixed point at the root against the cold start's (docs/theory.md §4.11)
-    cq, cchi, cold_name = _start.cold(root, x, solve_profile)
-    cold = prob.solve(root, cq, cchi, stol)
-    check = {"start": cold_name, "estar": cold.evaluation.estar, "functional": prob.value(cold),
-             "warm_estar": sol.evaluation.estar, "warm_functional": prob.value(sol)}
+    # one answer: the warm chain's fixed point at the root against the fresh starts' (docs/theory.md §4.11)
+    cold, check = None, {"warm_estar": sol.evaluation.estar, "warm_functional": prob.value(sol)}
+    for name, cq, cchi in _start.fresh(root, x, solve_profile):
+        try:
+            cand = prob.solve(root, cq, cchi, stol)
+        except ConvergenceError as exc:
+            check[f"{name}_failure"] = str(exc)
+            continue
+        if cold is None or prob.value(cand) > check["functional"] + SELECT_MARGIN * stol:
+            cold = cand
+            check.update(start=name, estar=cand.evaluation.estar, functional=prob.value(cand))
     spread = 0.0
-    if check["functional"] > check["warm_functional"] + SELECT_MARGIN * stol:
+    if cold is None:
+        check["selected"] = "warm chain"
+    elif check["functional"] > check["warm_functional"] + SELECT_MARGIN * stol:
         # the chain followed a stationary point with a smaller functional: the root again along the cold one's
         solved.clear()
         solved[root] = cold
-        lo, hi, _, _ = secant_bracket(solve_at, root - 2 * tol, root + 2 * tol, tol)
+        lo, hi, _, _ = secant_bracket(solve_at, root - RESEARCH * tol, root + 2 * tol, tol)
         root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
                                             rtol=4 * roots.EPS)
         if root not in solved:
             solve_at(root)
         sol = solved[root]
-        check["selected"] = cold_name
+        check["selected"] = check["start"]
     else:
         spread = abs(check["estar"] - check["warm_estar"])
         check["selected"] = "warm chain"
