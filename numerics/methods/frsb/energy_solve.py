@@ -44,11 +44,7 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
         return EnergyResult(METHOD, a, 0.0, 0.0, "exact: alpha <= 2 is the SAT phase, e* = 0 (docs/theory.md §1)",
                             params, {"time_s": time.perf_counter() - t0})
     eps = max(GRID_EPS_FACTOR * tol, 1e-12)
-
-    def solve_profile(alpha_, k_, xmax_, tol_):
-        return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
-
-    starts = _start.fresh(a, x, solve_profile) + ([] if init is None else [("warm", _start.reopened(q), chi)])
+    starts = _start.fresh(a, x, profile_solver(backend, max_iter)) + ([] if init is None else [("warm", _start.reopened(q), chi)])
     found = []
     for name, q0, c0 in starts:
         try:
@@ -78,6 +74,11 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
     return EnergyResult(METHOD, a, sol.evaluation.estar, err, how, params, diag)
 
 
+def profile_solver(backend, max_iter):
+    """The energy solve behind the profile start (numerics/methods/frsb/start.py)."""
+    return lambda alpha, k, xmax, tol: energy(alpha, k=k, xmax=xmax, tol=tol, backend=backend, max_iter=max_iter)
+
+
 def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k):
     """(problem, solution refined to tol/REFINE, solver error) from the start (q, chi)."""
     grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.1, x_last=x[-1])
@@ -96,8 +97,7 @@ def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k)
 
 def _select(found, tol):
     """The answer among the fixed points found from the fresh starts (cold, and profile for large breakpoints) and
-    from a warm start: the ground state is the
-    supremum of the functional over the order parameter (docs/theory.md §4.11), so the stationary point with the
+    from a warm start: the ground state is the supremum of the functional over the order parameter (docs/theory.md §4.11), so the stationary point with the
     larger functional is the answer.  The cold start's point is kept unless the other's functional is larger by
     more than SELECT_MARGIN * tol (two runs to the same fixed point then give bitwise the same answer, whatever the
     warm start: a scan's values do not depend on its blocking)."""

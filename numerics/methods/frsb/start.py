@@ -50,10 +50,15 @@ def profile(q_src, x_src, x):
     return np.concatenate([q_src[j], [1.0]])
 
 
+def cold(k):
+    """(q, chi) of the authors' cold start for k levels."""
+    return np.linspace(*COLD_Q, k + 1), COLD_CHI
+
+
 def fresh(alpha, x, solve_profile):
     """[(name, q, chi)]: the cold start, and where x_{k-1} > CONTINUE_ABOVE the profile start;
     ``solve_profile(alpha, k, xmax, tol)`` returns an EnergyResult of frsb (if it fails, there is no profile start)."""
-    starts = [("cold", np.linspace(*COLD_Q, len(x) + 1), COLD_CHI)]
+    starts = [("cold", *cold(len(x)))]
     if x[-1] > CONTINUE_ABOVE:
         try:
             src = solve_profile(alpha, PROFILE_K, PROFILE_XMAX, PROFILE_TOL).diagnostics

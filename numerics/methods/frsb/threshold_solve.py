@@ -15,7 +15,7 @@ from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
-from relu_injectivity.methods.frsb.energy_solve import SELECT_MARGIN, energy
+from relu_injectivity.methods.frsb.energy_solve import SELECT_MARGIN, profile_solver
 from relu_injectivity.methods.frsb.error_bars import REFINE, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
@@ -63,9 +63,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     t0 = time.perf_counter()
     eps = max(GRID_EPS_FACTOR * stol, 1e-12)
     user_grid = hw is not None or ppu is not None
-    def solve_profile(alpha_, k_, xmax_, tol_):
-        return energy(alpha_, k=k_, xmax=xmax_, tol=tol_, backend=backend, max_iter=max_iter)
-
+    solve_profile = profile_solver(backend, max_iter)
     fresh = _start.fresh(float(bracket[1]), x, solve_profile)
     q, chi = fresh[0][1:]
     grid = _grid.plan(chi, q, eps, half_width=hw, points_per_unit=ppu, margin=1.3, x_last=x[-1])
@@ -147,7 +145,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     if cold is None:
         check["selected"] = "warm chain"
     elif check["functional"] > check["warm_functional"] + SELECT_MARGIN * stol:
-        # the chain followed a stationary point with a smaller functional: the root again along the cold one's
+        # the chain followed a stationary point with a smaller functional: the root again along the fresh one's
         solved.clear()
         solved[root] = cold
         lo, hi, _, _ = secant_bracket(solve_at, root - RESEARCH * tol, root + 2 * tol, tol)
@@ -168,9 +166,9 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
                 root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), start_check=check,
                 start_spread=spread, **af)
-    how = (f"Brent bracket width + (solver error + grid error + start spread of estar at the root)/(d estar/d alpha); "
-           "start spread: the difference of estar between the warm chain's fixed point and the cold start's at the root (the one with "
-           "the larger functional is taken; 0 if the cold start's); solver error: "
+    how = ("Brent bracket width + (solver error + grid error + start spread of estar at the root)/(d estar/d alpha); "
+           "start spread: the difference of estar between the warm chain's fixed point and the fresh starts' at the "
+           "root (the larger functional is taken; 0 if a fresh start's); solver error: "
            f"change of estar when the root's fixed point is continued from solver_tol to solver_tol/{REFINE:g}; grid "
            "error: change of estar at the same (q, chi) on a finer h grid. Numerical error for the given breakpoints; "
            "'alpha_functional' is the root of the functional value instead of estar (they differ by the finite-k "

@@ -13,7 +13,7 @@ from relu_injectivity.machinery.results import EnergyResult
 from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import solver as _solver
 from relu_injectivity.methods.frsb.recursion import MAX_BREAKPOINT
-from relu_injectivity.methods.frsb.start import COLD_CHI, COLD_Q
+from relu_injectivity.methods.frsb.start import COLD_CHI, COLD_Q, cold
 
 METHOD = "frsb"
 ALPHA_MAX = 100.0
@@ -94,7 +94,7 @@ def grid_args(half_width, points_per_unit):
 def start_point(init, k):
     """(q, chi) from a previous result (EnergyResult of this method, or a mapping with 'q' and 'chi'), or cold."""
     if init is None:
-        return np.linspace(*COLD_Q, k + 1), COLD_CHI
+        return cold(k)
     if isinstance(init, EnergyResult):
         if init.method != METHOD:
             raise ValueError(f"init must come from method {METHOD!r}, got a result of {init.method!r}")
