@@ -14,9 +14,6 @@ from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
 METHOD = _check.METHOD
-SELECT_MARGIN = 1.0
-"""Another start's fixed point replaces the cold start's only if its functional is larger by more than this times
-tol."""
 
 
 def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None, init=None, progress=False,
@@ -55,20 +52,21 @@ def energy(alpha, *, k=30, xmax=10.0, tol=1e-7, backend="auto", breakpoints=None
             found.append((name, None, exc, None))
     if all(f[1] is None for f in found):
         raise found[0][2]
-    name, prob, sol, solver_err = _select(found, tol)
-    grid_err, details = grid_error(prob, a, sol)
+    judged = [_judged(f, a) for f in found]
+    best, spread = _select(judged)
+    name, prob, sol, solver_err, grid_err, details, f_err = best
     diag = diagnostics(prob, sol, t0)
-    diag.update(details, solver_error=solver_err, grid_error=grid_err, estar_at_tol=sol.extra["estar_at_tol"])
-    diag["functional_error"] = (sol.extra["functional_change"] + abs(details["functional_check_grid"]
-                                                                     - diag["functional"]) + ROUNDOFF)
-    diag["start"] = name
-    diag["candidates"] = [{"start": n, "functional": None if p is None else p.value(s_),
-                           "estar": None if p is None else s_.evaluation.estar,
-                           "iterations": None if p is None else s_.iterations,
-                           "error": str(s_) if p is None else None} for n, p, s_, _ in found]
-    err = solver_err + grid_err + ROUNDOFF
+    diag.update(details, solver_error=solver_err, grid_error=grid_err, estar_at_tol=sol.extra["estar_at_tol"],
+                functional_error=f_err, start=name, start_spread=spread)
+    diag["candidates"] = [{"start": j[0], "functional": None if j[1] is None else j[1].value(j[2]),
+                           "functional_error": j[6], "estar": None if j[1] is None else j[2].evaluation.estar,
+                           "iterations": None if j[1] is None else j[2].iterations,
+                           "error": str(j[2]) if j[1] is None else None} for j in judged]
+    err = solver_err + grid_err + spread + ROUNDOFF
     how = (f"solver: change of estar between the fixed point at residual < tol and its continuation to tol/{REFINE:g} "
-           "(the latter is returned); grid: change of estar at the same (q, chi) on a finer h grid. Numerical error "
+           "(the latter is returned); grid: change of estar at the same (q, chi) on a finer h grid; start spread: "
+           "estar of the other starts' fixed points whose functional the selected one's does not exceed beyond both "
+           "functional errors. Numerical error "
            "of the k-step estimator for these breakpoints; the gap to the functional value ('estimator_gap' = "
            "sum_i x_i de/dx_i, see numerics.frsb) is a property of the finite-k ansatz and is reported separately")
     return EnergyResult(METHOD, a, sol.evaluation.estar, err, how, params, diag)
@@ -95,15 +93,34 @@ def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k)
     return prob, sol, solver_err
 
 
-def _select(found, tol):
-    """The answer among the fixed points found from the fresh starts (cold, and profile for large breakpoints) and
-    from a warm start: the ground state is the supremum of the functional over the order parameter (docs/theory.md §4.11), so the stationary point with the
-    larger functional is the answer.  The cold start's point is kept unless the other's functional is larger by
-    more than SELECT_MARGIN * tol (two runs to the same fixed point then give bitwise the same answer, whatever the
-    warm start: a scan's values do not depend on its blocking)."""
-    ok = [f for f in found if f[1] is not None]
+def _judged(found, alpha):
+    """A start's outcome with its grid error and the error of its functional (change under the refinement + change
+    on the check grid + round-off): (name, prob, sol, solver error, grid error, details, functional error); prob None
+    for a start that failed."""
+    name, prob, sol, solver_err = found
+    if prob is None:
+        return name, None, sol, None, None, None, None
+    grid_err, details = grid_error(prob, alpha, sol)
+    f_err = sol.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol)) + ROUNDOFF
+    return name, prob, sol, solver_err, grid_err, details, f_err
+
+
+def _select(judged):
+    """(the answer, start spread) among the fixed points found from the fresh starts (cold, and profile for large
+    breakpoints) and from a warm start.  The ground state is the supremum of the functional over the order parameter
+    (docs/theory.md §4.11): another start's point replaces the cold start's only if its functional is larger beyond
+    both functionals' errors (two runs to the same fixed point then give bitwise the same answer, whatever the warm
+    start: a scan's values do not depend on its blocking).  The functional cannot tell apart the points whose
+    functionals agree within their errors (one fixed point reached twice, or distinct ones): the largest distance in
+    estar from the answer to any of them is the start spread, part of the error bar."""
+    ok = [j for j in judged if j[1] is not None]
+
+    def above(a, b):
+        return a[1].value(a[2]) > b[1].value(b[2]) + a[6] + b[6]
+
     best = ok[0]
     for cand in ok[1:]:
-        if cand[1].value(cand[2]) > best[1].value(best[2]) + SELECT_MARGIN * tol:
+        if above(cand, best):
             best = cand
-    return best
+    spread = max(abs(j[2].evaluation.estar - best[2].evaluation.estar) for j in ok if not above(best, j))
+    return best, spread

@@ -15,7 +15,7 @@ from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
-from relu_injectivity.methods.frsb.energy_solve import SELECT_MARGIN, profile_solver
+from relu_injectivity.methods.frsb.energy_solve import profile_solver
 from relu_injectivity.methods.frsb.error_bars import REFINE, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
@@ -26,6 +26,9 @@ FUNCTIONAL_DROP = (1e-7, 1e-5)
 RESEARCH = 500.0
 """A search again near a root starts from [root - RESEARCH tol, root + 2 tol]: its first secant step (2% of that) must
 move estar well beyond the solver's tolerance tol/10."""
+SELECT_MARGIN = 1.0
+"""The check of the root against the fresh starts: a start's fixed point replaces the warm chain's only if its
+functional is larger by more than this times the solver tolerance (else the distance in estar is in the bar)."""
 SLOPE_STEP = 3e-3
 """Distance in alpha of the evaluation used for d estar/d alpha at the threshold."""
 
