@@ -15,8 +15,8 @@ Tables
 * scan: estar(alpha) for alpha = 3..10 at (k, xmax) = (100, 15), (200, 15) (the authors' published scans, issue 14;
   other pairs, e.g. k = 400 or xmax = 20, 30, with --scan-pairs): each point warm-started from the previous one and
   selected against the fresh starts' fixed points (cold, and profile beyond x = 12; the larger functional), with the
-  solver's error bar, which start won and the spread of estar over the starts' points (``start spread``: distinct
-  stationary points, or one point reached to within the solver tolerance); a failure is a row of its own.
+  error bar, which start won, the start spread in the bar (points the functional cannot tell apart) and, for each
+  other start, its functional and estar minus the selected ones; a failure is a row of its own.
 * grid: the accuracy study behind numerics/frsb/grid.py: estar and the functional at the alpha = 6, k = 30 fixed
   point evaluated on windows and spacings, against a reference grid (half-width 45, 128 points per unit).
 * gap: the estimator gap estar - functional against the dilation derivative sum_i x_i de/dx_i (central difference
@@ -95,7 +95,7 @@ def scan_table(pairs, alphas, tol):
     own and the chain goes on from the last point solved."""
     print(f"\n## scan: estar(alpha) warm-started along alpha, tol = {tol:g}\n")
     print(f"{'k':>4} {'xmax':>5} {'alpha':>6} {'time [s]':>9} {'estar':>14} {'error':>8} {'functional':>14} "
-          f"{'start':>7} {'its':>5} {'start spread':>13}")
+          f"{'start':>7} {'its':>5} {'spread':>8}  other starts: functional/estar - selected")
     for k, xmax in pairs:
         prev = None
         for a in alphas:
@@ -108,10 +108,11 @@ def scan_table(pairs, alphas, tol):
                 continue
             dt = time.perf_counter() - t0
             d = r.diagnostics
-            est = [c["estar"] for c in d.get("candidates", []) if c["estar"] is not None]
-            spread = f"{max(est) - min(est):>13.1e}" if len(est) > 1 else f"{'-':>13}"
+            others = " ".join(f"{c['start']}:" + ("failed" if c["estar"] is None else
+                                                   f"{c['functional'] - d['functional']:+.1e}/{c['estar'] - r.energy:+.1e}")
+                              for c in d["candidates"] if c["start"] != d["start"])
             print(f"{k:>4} {xmax:>5g} {a:>6g} {dt:>9.1f} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f} "
-                  f"{d.get('start', 'cold'):>7} {d.get('iterations', 0):>5} {spread}", flush=True)
+                  f"{d['start']:>7} {d['iterations']:>5} {d['start_spread']:>8.1e}  {others}", flush=True)
             prev = r
 
 
