@@ -295,6 +295,9 @@ def test_threshold_small_k_nested_breakpoints_non_increasing():
         assert r.error < 5e-5
         assert abs(r.diagnostics["estar"] - 1) < 1e-5
         assert r.diagnostics["alpha_functional_error"] < 1e-8     # Newton at fixed breakpoints, not extrapolated
+        # the second route: the root of the functional along the chain of fixed points
+        assert abs(r.diagnostics["alpha_functional_chain"] - r.diagnostics["alpha_functional"]) \
+            <= r.diagnostics["alpha_functional_chain_error"]
         # one answer: the root's fixed point was checked against the cold start's there (issue 14); the one kept
         # has the larger functional, and the other is a root too within the bar
         c, d = r.diagnostics["start_check"], r.diagnostics

@@ -16,7 +16,7 @@ from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
 from relu_injectivity.methods.frsb.energy_solve import profile_solver
-from relu_injectivity.methods.frsb.error_bars import REFINE, grid_error, refine
+from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
@@ -26,6 +26,9 @@ FUNCTIONAL_DROP = (1e-7, 1e-5)
 RESEARCH = 500.0
 """A search again near a root starts from [root - RESEARCH tol, root + 2 tol]: its first secant step (2% of that) must
 move estar well beyond the solver's tolerance tol/10."""
+NEWTON_LEVELS = 40
+"""The Newton solve of the functional's root is tried up to this many active levels (its finite-difference Jacobian
+costs one evaluation per level and iteration); beyond, the root along the chain of fixed points is reported."""
 SELECT_MARGIN = 1.0
 """The check of the root against the fresh starts: a start's fixed point replaces the warm chain's only if its
 functional is larger by more than this times the solver tolerance (else the distance in estar is in the bar)."""
@@ -164,7 +167,11 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     sol_ref, solver_err = refine(prob, root, sol, stol)
     grid_err, details = grid_error(prob, root, sol_ref)
     err = root_err + (solver_err + grid_err + spread) / abs(slope)
+    f_err = sol_ref.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol_ref)) + ROUNDOFF
     af = _functional_root(x, sol_ref, root, backend)
+    af.update(_functional_chain_root(solve_at, solved, prob, root, tol, f_err))
+    if af["alpha_functional"] is None:
+        af.update(alpha_functional=af["alpha_functional_chain"], alpha_functional_error=af["alpha_functional_chain_error"])
     diag = diagnostics(prob, sol_ref, t0)
     diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
                 root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), start_check=check,
@@ -179,6 +186,28 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     return ThresholdResult(METHOD, root, err, how, params, diag)
 
 
+def _functional_chain_root(solve_at, solved, prob, root, tol, f_err):
+    """The root of functional(alpha) = 1 along the same branch of fixed points as the estar root (secant steps from
+    the estar root, then Brent), with its bar: bracket width + (functional error at the estar root)/(d functional/d
+    alpha).  An independent route to the Newton solve of :func:`_functional_root` (which it replaces beyond
+    NEWTON_LEVELS active levels, where the finite-difference Jacobian costs hundreds of evaluations)."""
+    def g(alpha):
+        solve_at(alpha)
+        return prob.value(solved[alpha]) - 1.0
+
+    try:
+        lo, hi, _, _ = secant_bracket(g, root - RESEARCH * tol, root + 2 * tol, tol)
+        af, af_err, _ = roots.brent(g, lo, hi, what="FRSB threshold of the functional", xtol=tol / 4,
+                                    rtol=4 * roots.EPS)
+    except ConvergenceError as exc:
+        return {"alpha_functional_chain": None, "alpha_functional_chain_error": None,
+                "alpha_functional_chain_failure": str(exc)}
+    g(af)
+    other = min((v for v in solved if abs(v - af) > 1e-6), key=lambda v: abs(abs(v - af) - SLOPE_STEP))
+    slope = (g(other) - g(af)) / (other - af)
+    return {"alpha_functional_chain": af, "alpha_functional_chain_error": af_err + f_err / abs(slope)}
+
+
 def _functional_root(x, sol, root, backend):
     """alpha where the stationary functional at these breakpoints equals 1 (an upper bound on alpha_FRSB within the
     ansatz, docs/theory.md §4.11), by Newton on the stationarity equations of the active levels with alpha free
@@ -191,6 +220,9 @@ def _functional_root(x, sol, root, backend):
 
     q = np.asarray(sol.q, dtype=float)
     dq = np.diff(q, prepend=0.0)
+    if np.count_nonzero(dq[1:] >= FUNCTIONAL_DROP[0]) > NEWTON_LEVELS:
+        return {"alpha_functional": None, "alpha_functional_error": None,
+                "alpha_functional_failure": f"not tried: more than {NEWTON_LEVELS} active levels (NEWTON_LEVELS)"}
     failure = None
     for drop in FUNCTIONAL_DROP:
         dqc = np.where(dq < drop, 0.0, dq)
