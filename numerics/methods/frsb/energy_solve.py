@@ -9,7 +9,7 @@ from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
-from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, grid_error, refine
+from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, functional_error, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
@@ -94,15 +94,13 @@ def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k)
 
 
 def _judged(found, alpha):
-    """A start's outcome with its grid error and the error of its functional (change under the refinement + change
-    on the check grid + round-off): (name, prob, sol, solver error, grid error, details, functional error); prob None
+    """A start's outcome with its grid error and the error of its functional: (name, prob, sol, solver error, grid error, details, functional error); prob None
     for a start that failed."""
     name, prob, sol, solver_err = found
     if prob is None:
         return name, None, sol, None, None, None, None
     grid_err, details = grid_error(prob, alpha, sol)
-    f_err = sol.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol)) + ROUNDOFF
-    return name, prob, sol, solver_err, grid_err, details, f_err
+    return name, prob, sol, solver_err, grid_err, details, functional_error(prob, sol, details)
 
 
 def _select(judged):

@@ -36,3 +36,10 @@ def grid_error(prob, alpha, sol):
     f_f = prob.functional(sol.q, sol.chi, ev_f)
     return abs(ev_f.estar - sol.evaluation.estar), {"check_grid": fine.describe(), "estar_check_grid": ev_f.estar,
                                                     "functional_check_grid": f_f}
+
+
+def functional_error(prob, sol, details):
+    """Error of the functional at a refined solution: its change under the refinement + its change on the check
+    grid (``details`` of :func:`grid_error`) + round-off (the functional is stationary: solver errors enter it at
+    second order)."""
+    return sol.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol)) + ROUNDOFF

@@ -16,7 +16,7 @@ from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
 from relu_injectivity.methods.frsb.energy_solve import profile_solver
-from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, grid_error, refine
+from relu_injectivity.methods.frsb.error_bars import REFINE, functional_error, grid_error, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
@@ -167,9 +167,8 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     sol_ref, solver_err = refine(prob, root, sol, stol)
     grid_err, details = grid_error(prob, root, sol_ref)
     err = root_err + (solver_err + grid_err + spread) / abs(slope)
-    f_err = sol_ref.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol_ref)) + ROUNDOFF
     af = _functional_root(x, sol_ref, root, backend)
-    af.update(_functional_chain_root(solve_at, solved, prob, root, tol, f_err))
+    af.update(_functional_chain_root(solve_at, solved, prob, root, tol, functional_error(prob, sol_ref, details)))
     if af["alpha_functional"] is None:
         af.update(alpha_functional=af["alpha_functional_chain"], alpha_functional_error=af["alpha_functional_chain_error"])
     diag = diagnostics(prob, sol_ref, t0)
