@@ -29,9 +29,6 @@ move estar well beyond the solver's tolerance tol/10."""
 NEWTON_LEVELS = 40
 """The Newton solve of the functional's root is tried up to this many active levels (its finite-difference Jacobian
 costs one evaluation per level and iteration); beyond, the root along the chain of fixed points is reported."""
-SELECT_MARGIN = 1.0
-"""The check of the root against the fresh starts: a start's fixed point replaces the warm chain's only if its
-functional is larger by more than this times the solver tolerance (else the distance in estar is in the bar)."""
 SLOPE_STEP = 3e-3
 """Distance in alpha of the evaluation used for d estar/d alpha at the threshold."""
 
@@ -137,20 +134,27 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     other = min((v for v in solved if abs(v - root) > 1e-6), key=lambda v: abs(abs(v - root) - SLOPE_STEP))
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
     # one answer: the warm chain's fixed point at the root against the fresh starts' (docs/theory.md §4.11)
-    cold, check = None, {"warm_estar": sol.evaluation.estar, "warm_functional": prob.value(sol)}
+    def judged(s):
+        """The functional at s continued to the refined tolerance, and its error."""
+        ref, _ = refine(prob, root, s, stol)
+        return prob.value(ref), functional_error(prob, ref, grid_error(prob, root, ref)[1])
+
+    cold, check = None, {"warm_estar": sol.evaluation.estar}
+    check["warm_functional"], check["warm_functional_error"] = judged(sol)
     for name, cq, cchi in _start.fresh(root, x, solve_profile):
         try:
             cand = prob.solve(root, cq, cchi, stol)
         except ConvergenceError as exc:
             check[f"{name}_failure"] = str(exc)
             continue
-        if cold is None or prob.value(cand) > check["functional"] + SELECT_MARGIN * stol:
+        f, f_err = judged(cand)
+        if cold is None or f > check["functional"] + f_err + check["functional_error"]:
             cold = cand
-            check.update(start=name, estar=cand.evaluation.estar, functional=prob.value(cand))
+            check.update(start=name, estar=cand.evaluation.estar, functional=f, functional_error=f_err)
     spread = 0.0
     if cold is None:
         check["selected"] = "warm chain"
-    elif check["functional"] > check["warm_functional"] + SELECT_MARGIN * stol:
+    elif check["functional"] > check["warm_functional"] + check["functional_error"] + check["warm_functional_error"]:
         # the chain followed a stationary point with a smaller functional: the root again along the fresh one's
         solved.clear()
         solved[root] = cold
