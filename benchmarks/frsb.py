@@ -108,9 +108,10 @@ def scan_table(pairs, alphas, tol):
                 continue
             dt = time.perf_counter() - t0
             d = r.diagnostics
-            others = " ".join(f"{c['start']}:" + ("failed" if c["estar"] is None else
-                                                   f"{c['functional'] - d['functional']:+.1e}/{c['estar'] - r.energy:+.1e}")
-                              for c in d["candidates"] if c["start"] != d["start"])
+            others = " ".join(
+                f"{c['start']}:" + ("failed" if c["estar"] is None
+                                    else f"{c['functional'] - d['functional']:+.1e}/{c['estar'] - r.energy:+.1e}")
+                for c in d["candidates"] if c["start"] != d["start"])
             print(f"{k:>4} {xmax:>5g} {a:>6g} {dt:>9.1f} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f} "
                   f"{d['start']:>7} {d['iterations']:>5} {d['start_spread']:>8.1e}  {others}", flush=True)
             prev = r

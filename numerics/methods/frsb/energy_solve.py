@@ -94,8 +94,8 @@ def _solve_from(a, x, q, chi, tol, eps, hw, ppu, backend, max_iter, progress, k)
 
 
 def _judged(found, alpha):
-    """A start's outcome with its grid error and the error of its functional: (name, prob, sol, solver error, grid error, details, functional error); prob None
-    for a start that failed."""
+    """A start's outcome with its grid error and the error of its functional: (name, prob, sol, solver error,
+    grid error, details, functional error); prob None for a start that failed."""
     name, prob, sol, solver_err = found
     if prob is None:
         return name, None, sol, None, None, None, None

@@ -174,14 +174,15 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     af = _functional_root(x, sol_ref, root, backend)
     af.update(_functional_chain_root(solve_at, solved, prob, root, tol, functional_error(prob, sol_ref, details)))
     if af["alpha_functional"] is None:
-        af.update(alpha_functional=af["alpha_functional_chain"], alpha_functional_error=af["alpha_functional_chain_error"])
+        af.update(alpha_functional=af["alpha_functional_chain"],
+                  alpha_functional_error=af["alpha_functional_chain_error"])
     diag = diagnostics(prob, sol_ref, t0)
     diag.update(details, solver_error=solver_err, grid_error=grid_err, slope_destar_dalpha=slope,
                 root_bracket_error=root_err, brent_calls=calls, evaluations=_evals(solved), start_check=check,
                 start_spread=spread, **af)
     how = ("Brent bracket width + (solver error + grid error + start spread of estar at the root)/(d estar/d alpha); "
            "start spread: the difference of estar between the warm chain's fixed point and the fresh starts' at the "
-           "root (the larger functional is taken; 0 if a fresh start's); solver error: "
+           "root (the larger functional beyond both functionals' errors is taken; 0 if a fresh start's); solver error: "
            f"change of estar when the root's fixed point is continued from solver_tol to solver_tol/{REFINE:g}; grid "
            "error: change of estar at the same (q, chi) on a finer h grid. Numerical error for the given breakpoints; "
            "'alpha_functional' is the root of the functional value instead of estar (they differ by the finite-k "
