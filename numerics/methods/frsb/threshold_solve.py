@@ -102,14 +102,11 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
             prob.regrid(_grid.plan(sol.chi * 0.8, sol.q, eps, margin=1.1, x_last=prob.x[-1]))
         solved.clear()
 
+    what = f"FRSB threshold (k = {k})"
     try:
         a, b = map(float, bracket)
         plan_from(b, fresh)
-        lo, hi, x_last, step = secant_bracket(solve_at, a, b, tol)
-        root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
-                                            rtol=4 * roots.EPS)
-        if root not in solved:
-            solve_at(root)
+        root, root_err, calls = _search(solve_at, a, b, tol, what)
         sol = solved[root]
         if not bracket[0] <= root <= bracket[1]:
             raise ConvergenceError(f"FRSB threshold (k = {k}): the root of estar(alpha) = 1 lies at {root:.6f}, outside "
@@ -120,11 +117,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
             if need_h > min(prob.grid.left, prob.grid.right) or need_p > round(1 / prob.grid.dh):
                 seed[:] = [sol.q, sol.chi]
                 plan_from(root)
-                lo, hi, x_last, step = secant_bracket(solve_at, root - RESEARCH * tol, root + 2 * tol, tol)
-                root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})",
-                                                    xtol=tol / 4, rtol=4 * roots.EPS)
-                if root not in solved:
-                    solve_at(root)
+                root, root_err, calls = _search(solve_at, *_near(root, tol), tol, what)
                 sol = solved[root]
     finally:
         if bar is not None:
@@ -135,44 +128,39 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
     # one answer: the warm chain's fixed point at the root against the fresh starts' (docs/theory.md §4.11)
     def judged(s):
-        """The functional at s continued to the refined tolerance, and its error."""
-        ref, _ = refine(prob, root, s, stol)
-        return prob.value(ref), functional_error(prob, ref, grid_error(prob, root, ref)[1])
+        """s continued to the refined tolerance: (refined, solver error, grid error, grid details, functional,
+        functional error)."""
+        ref, solver_err = refine(prob, root, s, stol)
+        grid_err, details = grid_error(prob, root, ref)
+        return ref, solver_err, grid_err, details, prob.value(ref), functional_error(prob, ref, details)
 
-    cold, check = None, {"warm_estar": sol.evaluation.estar}
-    check["warm_functional"], check["warm_functional_error"] = judged(sol)
+    warm = judged(sol)
+    cold, check = None, {"warm_estar": sol.evaluation.estar, "warm_functional": warm[4],
+                         "warm_functional_error": warm[5]}
     for name, cq, cchi in _start.fresh(root, x, solve_profile):
         try:
             cand = prob.solve(root, cq, cchi, stol)
         except ConvergenceError as exc:
             check[f"{name}_failure"] = str(exc)
             continue
-        f, f_err = judged(cand)
+        f, f_err = judged(cand)[4:]
         if cold is None or f > check["functional"] + f_err + check["functional_error"]:
             cold = cand
             check.update(start=name, estar=cand.evaluation.estar, functional=f, functional_error=f_err)
-    spread = 0.0
-    if cold is None:
-        check["selected"] = "warm chain"
-    elif check["functional"] > check["warm_functional"] + check["functional_error"] + check["warm_functional_error"]:
+    if cold is not None and (check["functional"]
+                             > check["warm_functional"] + check["functional_error"] + check["warm_functional_error"]):
         # the chain followed a stationary point with a smaller functional: the root again along the fresh one's
         solved.clear()
         solved[root] = cold
-        lo, hi, _, _ = secant_bracket(solve_at, root - RESEARCH * tol, root + 2 * tol, tol)
-        root, root_err, calls = roots.brent(solve_at, lo, hi, what=f"FRSB threshold (k = {k})", xtol=tol / 4,
-                                            rtol=4 * roots.EPS)
-        if root not in solved:
-            solve_at(root)
-        sol = solved[root]
-        check["selected"] = check["start"]
+        root, root_err, calls = _search(solve_at, *_near(root, tol), tol, what)
+        check["selected"], spread, chosen = check["start"], 0.0, judged(solved[root])
     else:
-        spread = abs(check["estar"] - check["warm_estar"])
-        check["selected"] = "warm chain"
-    sol_ref, solver_err = refine(prob, root, sol, stol)
-    grid_err, details = grid_error(prob, root, sol_ref)
+        spread = 0.0 if cold is None else abs(check["estar"] - check["warm_estar"])
+        check["selected"], chosen = "warm chain", warm
+    sol_ref, solver_err, grid_err, details, _, f_err = chosen
     err = root_err + (solver_err + grid_err + spread) / abs(slope)
     af = _functional_root(x, sol_ref, root, backend)
-    af.update(_functional_chain_root(solve_at, solved, prob, root, tol, functional_error(prob, sol_ref, details)))
+    af.update(_functional_chain_root(solve_at, solved, prob, root, tol, f_err))
     if af["alpha_functional"] is None:
         af.update(alpha_functional=af["alpha_functional_chain"],
                   alpha_functional_error=af["alpha_functional_chain_error"])
@@ -190,6 +178,20 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     return ThresholdResult(METHOD, root, err, how, params, diag)
 
 
+def _near(root, tol):
+    """The bracket a search again near ``root`` starts from (see RESEARCH)."""
+    return root - RESEARCH * tol, root + 2 * tol
+
+
+def _search(f, a, b, tol, what):
+    """The root of the increasing f in [a, b]: secant steps from b to a small bracket, then Brent to tol/4;
+    (root, bracket width, Brent calls), with f evaluated at the root (f caches its solutions)."""
+    lo, hi, _, _ = secant_bracket(f, a, b, tol)
+    root, err, calls = roots.brent(f, lo, hi, what=what, xtol=tol / 4, rtol=4 * roots.EPS)
+    f(root)
+    return root, err, calls
+
+
 def _functional_chain_root(solve_at, solved, prob, root, tol, f_err):
     """The root of functional(alpha) = 1 along the same branch of fixed points as the estar root (secant steps from
     the estar root, then Brent), with its bar: bracket width + (functional error at the estar root)/(d functional/d
@@ -200,13 +202,10 @@ def _functional_chain_root(solve_at, solved, prob, root, tol, f_err):
         return prob.value(solved[alpha]) - 1.0
 
     try:
-        lo, hi, _, _ = secant_bracket(g, root - RESEARCH * tol, root + 2 * tol, tol)
-        af, af_err, _ = roots.brent(g, lo, hi, what="FRSB threshold of the functional", xtol=tol / 4,
-                                    rtol=4 * roots.EPS)
+        af, af_err, _ = _search(g, *_near(root, tol), tol, "FRSB threshold of the functional")
     except ConvergenceError as exc:
         return {"alpha_functional_chain": None, "alpha_functional_chain_error": None,
                 "alpha_functional_chain_failure": str(exc)}
-    g(af)
     other = min((v for v in solved if abs(v - af) > 1e-6), key=lambda v: abs(abs(v - af) - SLOPE_STEP))
     slope = (g(other) - g(af)) / (other - af)
     return {"alpha_functional_chain": af, "alpha_functional_chain_error": af_err + f_err / abs(slope)}
