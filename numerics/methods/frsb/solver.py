@@ -47,6 +47,37 @@ PROJECT_SLACK = 1e-6
 """An accelerated iterate whose q decreases by at most this much is clipped to monotone; beyond, it is rejected."""
 COLLAPSE = 1e-9
 """Increments of q below this are set to zero."""
+MIN_CHI_RELAXATION = 1.0 / 16
+MAX_LOG_CHI_STEP = 1.0
+"""A plain step changes chi by at most a factor e (before the slope is known the first steps collapse chi 30-fold
+at xmax = 30, and the densities leave any window planned at the start)."""
+
+
+class ChiRelaxation:
+    """Under-relaxation of the chi component of plain steps, from the slope of the chi map.
+
+    With large breakpoints (xmax = 30) the update's chi map overshoots: log chi alternates between two values a
+    factor 200 apart (k = 50, alpha = 6: chi 0.002 <-> 0.44, slope d(log chi_new)/d(log chi) ~ -1.01), the densities
+    spread over windows of +-140 and the grid is outgrown six times.  From the last two iterates the slope s of
+    log chi -> log chi_new is estimated (a secant); for s < 0 the chi component of a plain step is scaled by
+    omega = 1/(1 - s), which makes the relaxed map's slope zero (no scaling for s >= 0), and limited to
+    MAX_LOG_CHI_STEP.  A relaxed plain step has
+    the same fixed points: only the path to them changes."""
+
+    def __init__(self):
+        self.previous, self.omega = None, 1.0
+
+    def observe(self, y, r):
+        c, t = y[-1], y[-1] + r[-1]
+        if self.previous is not None and abs(c - self.previous[0]) > 1e-12:
+            s = (t - self.previous[1]) / (c - self.previous[0])
+            self.omega = max(MIN_CHI_RELAXATION, 1.0 / (1.0 - s)) if s < 0 else 1.0
+        self.previous = (c, t)
+
+    def step(self, r):
+        r = np.array(r, dtype=float)
+        r[-1] = float(np.clip(r[-1] * self.omega, -MAX_LOG_CHI_STEP, MAX_LOG_CHI_STEP))
+        return r
 
 
 @dataclass
@@ -123,6 +154,7 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=2000, depth=20, anderson_f
     best_err, since_best = np.inf, 0
     restarts = 0
     last = None
+    relax = ChiRelaxation()
     for it in range(1, max_iter + 1):
         qc, chic = unpack(y)
         try:
@@ -154,6 +186,7 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=2000, depth=20, anderson_f
             progress.update(1)
             progress.set_postfix(residual=f"{err:.2e}", estar=f"{ev.estar:.8f}", refresh=False)
         last = (y, r)
+        relax.observe(y, r)
         if err < best_err * 0.9:
             best_err, since_best = err, 0
         else:
@@ -183,7 +216,7 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=2000, depth=20, anderson_f
         else:
             plain_left = max(plain_left - 1, 0)
         if yn is None:
-            yn, theta = damped(y, r)
+            yn, theta = damped(y, relax.step(r))
             if yn is None:
                 raise ConvergenceError(f"{what}: no damped update stays admissible at iteration {it}",
                                        {"iterations": it, "residual_history": history, "estar_history": estars})
