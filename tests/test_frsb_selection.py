@@ -96,3 +96,13 @@ def test_breakpoints_beyond_12_solve_from_the_cold_and_the_profile_start():
     assert set(cands) == {"cold", "profile"}
     assert r.diagnostics["functional"] == max(c["functional"] for c in cands.values())
     assert r.diagnostics["start"] == "cold" and cands["cold"]["functional"] > cands["profile"]["functional"] + 1e-6
+
+
+def test_xmax_30_converges_from_the_cold_start():
+    """k = 10, xmax = 30, tol = 1e-5 at alpha = 6 failed ('the h grid had to be enlarged 6 times'): the plain update's
+    chi alternated between two values 200-fold apart and the densities outgrew every window; with the relaxation of
+    chi (numerics/methods/frsb/solver.py) the cold start converges, on the grid planned from its solution."""
+    r = frsb.energy(6.0, k=10, xmax=30.0, tol=1e-5)
+    d = r.diagnostics
+    assert d["start"] == "cold" and d["residual_history"][-1] < 1e-5 / 30
+    assert r.error < 1e-6

@@ -27,16 +27,20 @@ moves estar by 5e-6).  Once a wider window no longer halves the mass error, what
 
 
 def solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
-    """Solve, growing the grid when the iterate outgrows it, and finish on the grid planned from the solution."""
+    """Solve, growing the grid when the iterate outgrows it, and finish on the grid planned from the solution (if
+    the iterate outgrows that one, or the re-plans run out, the solution found before on a grid that holds it is
+    kept)."""
     stages, iterations, history = [], 0, []
     mass_tol = None if user_grid else max(MASS_TOL, 1e3 * eps)
-    replanned, widen, last_mass = False, 1.0, np.inf
+    kept, widen, last_mass = None, 1.0, np.inf
     for _ in range(MAX_REGRID):
         try:
             sol = prob.solve(alpha, q, chi, tol, bar, mass_tol, None if user_grid else eps)
         except GridTooSmall as exc:
-            q, chi = exc.q, exc.chi
             stages.append((prob.grid.describe(), exc.why))
+            if kept is not None:
+                break
+            q, chi = exc.q, exc.chi
             prob.regrid(_larger(prob, alpha, exc, eps))
             continue
         stages.append((prob.grid.describe(), sol.iterations))
@@ -44,10 +48,8 @@ def solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
         history += sol.residual_history
         if user_grid:
             _grid.check(prob.grid, sol.chi, sol.q, eps / GRID_EPS_FACTOR, what=f"FRSB at alpha = {alpha}", x_last=prob.x[-1])
+            kept = (prob.grid, sol)
             break
-        need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
-        planned = _grid.plan(sol.chi, sol.q, eps, margin=1.1 * widen, x_last=prob.x[-1])
-        holds = need_h <= min(prob.grid.left, prob.grid.right) and need_p <= round(1 / prob.grid.dh)
         mass_error = float(np.max(np.abs(sol.evaluation.masses - 1)))
         if mass_error > eps and mass_error < last_mass / 2:
             last_mass = mass_error
@@ -57,14 +59,22 @@ def solve_adaptive(prob, alpha, q, chi, tol, eps, user_grid, bar):
             prob.regrid(_grid.build(WIDEN * min(prob.grid.left, prob.grid.right), round(1 / prob.grid.dh)))
             q, chi = sol.q, sol.chi
             continue
-        if holds and (replanned or (planned.M, planned.dh) == (prob.grid.M, prob.grid.dh)):
-            break
-        replanned = replanned or holds
+        need_h, need_p = _grid.requirements(sol.chi, sol.q, eps, prob.x[-1])
+        planned = _grid.plan(sol.chi, sol.q, eps, margin=1.1 * widen, x_last=prob.x[-1])
+        if need_h <= min(prob.grid.left, prob.grid.right) and need_p <= round(1 / prob.grid.dh):
+            done = kept is not None or (planned.M, planned.dh) == (prob.grid.M, prob.grid.dh)
+            kept = (prob.grid, sol)
+            if done:
+                break
         prob.regrid(planned)
         q, chi = sol.q, sol.chi
-    else:
+    if kept is None:
         raise ConvergenceError(f"FRSB at alpha = {alpha}: the h grid had to be re-planned {MAX_REGRID} times",
                                {"stages": stages})
+    if kept[0] is not prob.grid:
+        prob.regrid(kept[0])
+        sol = kept[1]
+        stages.append((prob.grid.describe(), "kept"))
     sol.extra["stages"] = stages
     sol.iterations, sol.residual_history = iterations, history
     return sol

@@ -47,6 +47,8 @@ PROJECT_SLACK = 1e-6
 """An accelerated iterate whose q decreases by at most this much is clipped to monotone; beyond, it is rejected."""
 COLLAPSE = 1e-9
 """Increments of q below this are set to zero."""
+MIN_UNDEFINED_STEP = 1e-3
+"""Where T is undefined the step from the last point where it was defined is halved, down to this fraction."""
 MIN_CHI_RELAXATION = 1.0 / 16
 MAX_LOG_CHI_STEP = 1.0
 """A plain step changes chi by at most a factor e (before the slope is known the first steps collapse chi 30-fold
@@ -155,6 +157,7 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=2000, depth=20, anderson_f
     restarts = 0
     last = None
     relax = ChiRelaxation()
+    undefined_step = 1.0
     for it in range(1, max_iter + 1):
         qc, chic = unpack(y)
         try:
@@ -172,13 +175,15 @@ def solve(recursion, levels, q, chi, *, tol, max_iter=2000, depth=20, anderson_f
                                         "chi": chic}) from exc
             rejected += 1
             acc.reset()
-            y, _ = damped(last[0], 0.5 * last[1])
-            if y is None:
+            undefined_step *= 0.5
+            y, _ = damped(last[0], undefined_step * relax.step(last[1]))
+            if y is None or undefined_step < MIN_UNDEFINED_STEP:
                 raise ConvergenceError(f"{what}: the update is undefined near iteration {it} ({exc})",
                                        {"iterations": it, "residual_history": history}) from exc
             history.append(float("nan"))
             estars.append(float("nan"))
             continue
+        undefined_step = 1.0
         err = float(np.max(np.abs(r)))
         history.append(err)
         estars.append(ev.estar)

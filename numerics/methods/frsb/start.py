@@ -3,9 +3,8 @@
 * The cold start q = linspace(0.7, 1, k+1), chi = 0.06 (the authors').
 * Where the breakpoints reach beyond CONTINUE_ABOVE, also the *profile start*: the solution on the authors' grid
   linspace(0.01, PROFILE_XMAX, PROFILE_K) read as a step function q(x) at the breakpoints (constant beyond its last
-  breakpoint), with its chi.  Neither start suffices alone: from the cold start at xmax = 30, k = 200 the iterate
-  wanders through six grid enlargements (chi collapsing) and fails; from the profile start at xmax = 14, k = 8 it
-  reaches a stationary point with the top levels collapsed whose functional is 1e-5 below the cold start's.  Both
+  breakpoint), with its chi: a second stationary point to select from (from the profile start at xmax = 14, k = 8
+  the iterate reaches a point with the top levels collapsed whose functional is 1e-5 below the cold start's).  Both
   are solved and the larger functional is taken (energy_solve._select).
 * A start is *reopened*: increments of q below REOPEN are raised to it (q renormalised to q_k = 1).  A level with
   dq_i = 0 is invariant under the update (docs/theory.md §5b.8): a start that carries a collapsed level (from another
