@@ -62,9 +62,8 @@ class ChiRelaxation:
     factor 200 apart (k = 50, alpha = 6: chi 0.002 <-> 0.44, slope d(log chi_new)/d(log chi) ~ -1.01), the densities
     spread over windows of +-140 and the grid is outgrown six times.  From the last two iterates the slope s of
     log chi -> log chi_new is estimated (a secant); for s < 0 the chi component of a plain step is scaled by
-    omega = 1/(1 - s), which makes the relaxed map's slope zero (no scaling for s >= 0), and limited to
-    MAX_LOG_CHI_STEP.  A relaxed plain step has
-    the same fixed points: only the path to them changes."""
+    omega = 1/(1 - s) (at least MIN_CHI_RELAXATION), which makes the relaxed map's slope zero (no scaling for
+    s >= 0), and limited to MAX_LOG_CHI_STEP.  The relaxed map has the same fixed points: only the path changes."""
 
     def __init__(self):
         self.previous, self.omega = None, 1.0

@@ -20,10 +20,9 @@ ALPHA_MAX = 100.0
 """Largest alpha accepted by frsb.energy: the field's window grows like 1/chi^(1/2) with chi -> 0 as alpha grows
 (alpha = 30: 7200 grid points at k = 30), and alpha = 1000 would run for hours instead of failing."""
 XMAX_MAX = 30.0
-"""Largest xmax of the default breakpoint grid (the range issue 14 asks for; measured at alpha = 6, k = 30, tol = 1e-7:
-xmax = 15 converges in 380 iterations, xmax = 20 in 143 on a 13824-point grid, xmax = 30 in 124 on a 31104-point
-grid (26 min on a loaded 2-core machine); xmax = 100 failed after 6 grid enlargements).  Larger breakpoints can still be passed explicitly (``breakpoints=``, up to
-recursion.MAX_BREAKPOINT)."""
+"""Largest xmax of the default breakpoint grid (the range issue 14 asks for; measured at alpha = 6: k = 50, xmax = 30,
+tol = 1e-6 converges in 99 s, on a 2250-point grid planned from the solution; docs/theory.md §4.7).  Larger
+breakpoints can still be passed explicitly (``breakpoints=``, up to recursion.MAX_BREAKPOINT)."""
 MAX_LEVELS = 10000
 """Largest k accepted: one evaluation costs ~k M log M (M >= 700 grid points) and the solver needs hundreds."""
 
