@@ -399,6 +399,26 @@ def test_non_convergence_raises_with_history():
     assert "last residuals" in str(info.value)
 
 
+def test_plain_steps_relax_an_overshooting_chi_map():
+    """A chi map of slope -1.01 in log chi (the period-2 orbit of the cold start at xmax = 30) diverges under plain
+    steps; the plain step relaxed by the secant slope (solver.ChiRelaxation) lands on its fixed point at once."""
+    from types import SimpleNamespace
+
+    from relu_injectivity.methods.frsb import solver
+
+    fixed = math.log(0.03)
+
+    class Map:
+        def evaluate(self, q, chi):
+            return SimpleNamespace(Qhat=None, estar=0.0)
+
+        def update(self, q, chi, Qhat):
+            return np.array([0.5, 1.0]), math.exp(fixed - 1.01 * (math.log(chi) - fixed)), None
+
+    sol = solver.solve(Map(), Map(), [0.5, 1.0], 0.06, tol=1e-12)
+    assert abs(sol.chi - 0.03) < 1e-12 and sol.iterations <= 4
+
+
 # ------------------------------------------------------------------------------------------ API, CLI
 
 def test_result_diagnostics_contract(e6_k4):
