@@ -21,7 +21,7 @@ MAX_REGRID = 8
 WIDEN = 1.25
 """A solution whose densities lose more than eps of their mass through the window ends is solved again on a
 window WIDEN x wider: with large breakpoints the levels' densities are tilted by exp(x_i F_i) far beyond the
-Gaussian tails of the window rule (k = 50, xmax = 30, alpha = 6: the rule's window +-21 loses 3e-6 of the mass and
+Gaussian tails of the window rule (k = 50, xmax = 30, alpha = 6: the rule's window +-24 loses 3e-6 of the mass and
 moves estar by 5e-6).  Once a wider window no longer halves the mass error, what remains is the quadrature's
 (k = 4, tol = 1e-10: 1.2e-11 on any window) and the window is kept."""
 
