@@ -9,7 +9,7 @@ from relu_injectivity.methods.frsb import grid as _grid
 from relu_injectivity.methods.frsb import start as _start
 from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
-from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, functional_error, grid_error, refine
+from relu_injectivity.methods.frsb.error_bars import REFINE, ROUNDOFF, bars, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
@@ -99,8 +99,7 @@ def _judged(found, alpha):
     name, prob, sol, solver_err = found
     if prob is None:
         return name, None, sol, None, None, None, None
-    grid_err, details = grid_error(prob, alpha, sol)
-    return name, prob, sol, solver_err, grid_err, details, functional_error(prob, sol, details)
+    return name, prob, sol, solver_err, *bars(prob, alpha, sol)
 
 
 def _select(judged):

@@ -43,3 +43,9 @@ def functional_error(prob, sol, details):
     grid (``details`` of :func:`grid_error`) + round-off (the functional is stationary: solver errors enter it at
     second order)."""
     return sol.extra["functional_change"] + abs(details["functional_check_grid"] - prob.value(sol)) + ROUNDOFF
+
+
+def bars(prob, alpha, sol):
+    """(grid error, check-grid details, functional error) of a refined solution."""
+    grid_err, details = grid_error(prob, alpha, sol)
+    return grid_err, details, functional_error(prob, sol, details)

@@ -16,7 +16,7 @@ from relu_injectivity.methods.frsb import validation as _check
 from relu_injectivity.methods.frsb.bracket import secant_bracket
 from relu_injectivity.methods.frsb.diagnostics import diagnostics
 from relu_injectivity.methods.frsb.energy_solve import profile_solver
-from relu_injectivity.methods.frsb.error_bars import REFINE, functional_error, grid_error, refine
+from relu_injectivity.methods.frsb.error_bars import REFINE, bars, refine
 from relu_injectivity.methods.frsb.problem import Problem, progress_bar
 from relu_injectivity.methods.frsb.regrid import GRID_EPS_FACTOR, solve_adaptive
 
@@ -128,22 +128,21 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     slope = (solved[other].evaluation.estar - sol.evaluation.estar) / (other - root)
     # one answer: the warm chain's fixed point at the root against the fresh starts' (docs/theory.md §4.11)
     def judged(s):
-        """s continued to the refined tolerance: (refined, solver error, grid error, grid details, functional,
-        functional error)."""
+        """s continued to the refined tolerance: (refined, solver error, grid error, grid details, functional
+        error, functional)."""
         ref, solver_err = refine(prob, root, s, stol)
-        grid_err, details = grid_error(prob, root, ref)
-        return ref, solver_err, grid_err, details, prob.value(ref), functional_error(prob, ref, details)
+        return ref, solver_err, *bars(prob, root, ref), prob.value(ref)
 
     warm = judged(sol)
-    cold, check = None, {"warm_estar": sol.evaluation.estar, "warm_functional": warm[4],
-                         "warm_functional_error": warm[5]}
+    cold, check = None, {"warm_estar": sol.evaluation.estar, "warm_functional": warm[5],
+                         "warm_functional_error": warm[4]}
     for name, cq, cchi in _start.fresh(root, x, solve_profile):
         try:
             cand = prob.solve(root, cq, cchi, stol)
         except ConvergenceError as exc:
             check[f"{name}_failure"] = str(exc)
             continue
-        f, f_err = judged(cand)[4:]
+        f_err, f = judged(cand)[4:]
         if cold is None or f > check["functional"] + f_err + check["functional_error"]:
             cold = cand
             check.update(start=name, estar=cand.evaluation.estar, functional=f, functional_error=f_err)
@@ -157,7 +156,7 @@ def threshold(*, k=30, xmax=10.0, tol=1e-6, backend="auto", breakpoints=None, pr
     else:
         spread = 0.0 if cold is None else abs(check["estar"] - check["warm_estar"])
         check["selected"], chosen = "warm chain", warm
-    sol_ref, solver_err, grid_err, details, _, f_err = chosen
+    sol_ref, solver_err, grid_err, details, f_err, _ = chosen
     err = root_err + (solver_err + grid_err + spread) / abs(slope)
     af = _functional_root(x, sol_ref, root, backend)
     af.update(_functional_chain_root(solve_at, solved, prob, root, tol, f_err))
