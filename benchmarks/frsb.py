@@ -1,7 +1,7 @@
 """Benchmarks and accuracy studies of the k-step FRSB solver (numerics/frsb/).
 
-    python benchmarks/frsb.py [--tables speed threshold scan grid gap] [--ks 1 30 100 200] [--alphas 5.5 6 6.7]
-                              [--threshold-pairs 30,10 100,15] [--scan-pairs 100,15] [--scan-alphas 3 6 10]
+    python benchmarks/frsb.py [--tables speed evaluation threshold scan grid gap] [--ks 1 30 100 200]
+                              [--alphas 5.5 6 6.7] [--evaluation-pairs 50,30 400,30] [--threshold-pairs 30,10 100,15] [--scan-pairs 100,15] [--scan-alphas 3 6 10]
                               [--tol 1e-4]
 
 Tables
@@ -9,6 +9,8 @@ Tables
   call) of energy(alpha) per
   (k, alpha, backend) from the cold start, after one warm-up call (loads the Numba cache).  The headline row is
   k = 30, alpha = 6, tol = 1e-4 (the authors' JAX code: ~126 s on a 2-core CPU with N = 65730 per half window).
+* evaluation: milliseconds per recursion at the cold start for (k, xmax) (default k = 50..400 at xmax = 30), with
+  the levels above the FFT limit convolved by direct sums, and with every level convolved so.
 * threshold: the root of estar(alpha) = 1 for each (k, xmax) (default (30, 10), (100, 10), (200, 10), (100, 15),
   (200, 15)), with the functional's root (Newton at fixed breakpoints, an upper bound on alpha_FRSB) and both
   error bars, and the time.
@@ -34,6 +36,7 @@ from relu_injectivity.machinery import backends
 from relu_injectivity.machinery.results import ConvergenceError
 from relu_injectivity.methods import frsb
 from relu_injectivity.methods.frsb import grid as fgrid
+from relu_injectivity.methods.frsb import problem, start
 from relu_injectivity.methods.frsb.levels import Levels
 from relu_injectivity.methods.frsb.recursion import Recursion
 
@@ -73,6 +76,31 @@ def speed(ks, alphas, tol):
                 d = r.diagnostics
                 print(f"{k:>4} {a:>6g} {b:<8} {tol:>7.0e} {dt:>9.2f} {d['iterations']:>6} {peak / 2**20:>8.1f} "
                       f"{d['grid']['M']:>6} {r.energy:>14.10f} {r.error:>8.1e} {d['functional']:>14.10f}", flush=True)
+
+
+def evaluation(pairs, tol):
+    """One recursion (backward + forward pass and the integrals) at the cold start on the grid planned for it, per
+    (k, xmax) and backend: the levels above the FFT limit of tol (problem.fft_up_to) are convolved by direct sums;
+    the last column convolves every level by direct sums."""
+    up = problem.fft_up_to(tol)
+    print(f"\n## evaluation: one recursion at the cold start (alpha = 6), levels with x > {up:.1f} direct "
+          f"(the FFT limit of tol = {tol:g})\n")
+    print(f"{'k':>4} {'xmax':>5} {'backend':<8} {'M':>6} {'direct':>6} {'ms/eval':>8} {'ms/eval all direct':>19}")
+    for k, xmax in pairs:
+        x = np.linspace(0.01, xmax, k)
+        q, chi = start.cold(k)
+        g = fgrid.plan(chi, q, tol / 10, margin=1.1, x_last=xmax)
+        for b in available_backends():
+            row = []
+            for limit in (up, 0.0):
+                rec = Recursion(backends.get(b), g, x, 6.0, fft_up_to=limit)
+                rec.evaluate(q, chi)
+                t0 = time.perf_counter()
+                for _ in range(5):
+                    rec.evaluate(q, chi)
+                row.append((time.perf_counter() - t0) / 5 * 1e3)
+            print(f"{k:>4} {xmax:>5g} {b:<8} {g.M:>6} {int(np.sum(x > up)):>6} {row[0]:>8.1f} {row[1]:>19.1f}",
+                  flush=True)
 
 
 def thresholds(pairs, tol):
@@ -175,10 +203,13 @@ def _pairs(items):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tables", nargs="*", default=["speed", "threshold", "scan", "grid", "gap"])
+    ap.add_argument("--tables", nargs="*", default=["speed", "evaluation", "threshold", "scan", "grid", "gap"])
     ap.add_argument("--ks", type=int, nargs="*", default=[1, 30, 100, 200])
     ap.add_argument("--alphas", type=float, nargs="*", default=[5.5, 6.0, 6.7])
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--evaluation-pairs", nargs="*", default=["50,30", "100,30", "200,30", "400,30"],
+                    help="k,xmax pairs of the evaluation table")
+    ap.add_argument("--evaluation-tol", type=float, default=1e-6)
     ap.add_argument("--threshold-pairs", nargs="*", default=["30,10", "100,10", "200,10", "100,15", "200,15"],
                     help="k,xmax pairs of the threshold table")
     ap.add_argument("--scan-pairs", nargs="*", default=["100,15", "200,15"], help="k,xmax pairs of the scan table")
@@ -189,6 +220,8 @@ def main():
     print(f"backends available: {', '.join(available_backends())}")
     if "speed" in args.tables:
         speed(args.ks, args.alphas, args.tol)
+    if "evaluation" in args.tables:
+        evaluation(_pairs(args.evaluation_pairs), args.evaluation_tol)
     if "threshold" in args.tables:
         thresholds(_pairs(args.threshold_pairs), args.threshold_tol)
     if "scan" in args.tables:

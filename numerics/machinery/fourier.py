@@ -169,34 +169,42 @@ def direct_radius(v: float, log_range: float) -> float:
     return math.sqrt(2.0 * v * (DIRECT_LOG_CUT + max(log_range, 0.0)))
 
 
-def shifted(backend, f, shifts):
-    """Rows f(h_j + t_r dh) of the trigonometric interpolant of the periodic samples f (length M) for the shifts
-    t_r (in samples): a band-limited sub-sample shift per distinct fractional part, then a periodic roll."""
+def refined(backend, f, s: int):
+    """Samples ``f(h_0 + n dh/s)``, n = 0..M s - 1, of the trigonometric interpolant of the periodic samples f
+    (length M): band-limited sub-sample shifts by t/s of the spacing (t = 1..s-1), interleaved with f."""
+    if s == 1:
+        return f
+    xp, M = backend.xp, f.shape[-1]
+    shifted = backend.irfft(backend.rfft(f)[None, :] * _subsample_phases(xp, M, s), M)
+    return xp.concatenate([f[None, :], shifted]).T.reshape(-1)
+
+
+@lru_cache(maxsize=64)
+def _subsample_phases(xp, M: int, s: int):
+    """exp(2 pi i nu t/(s M)) for t = 1..s-1 (rows) and the real-DFT frequencies nu = 0..M/2: a shift by t/s."""
+    return xp.exp(2j * np.pi * xp.outer(xp.arange(1, s), xp.arange(M // 2 + 1)) / (s * M))
+
+
+def direct_sum(backend, f, weights, s: int, M: int, chunk: int = 64):
+    """``sum_r W[a, r] f[j s + r]`` for j = 0..M-1 and each row a of ``weights`` (r = 0..R-1; f holds at least
+    (M - 1) s + R samples): direct (real-space) convolutions of samples at spacing dh/s, read at every s-th one —
+    sums of non-negative terms when f and W are.  The rows f[r::s] are a strided view of f, no copy; ``chunk``
+    offsets are summed at a time (bounds the working memory to chunk grid-long rows)."""
     xp = backend.xp
-    M = f.shape[-1]
-    t = np.asarray(shifts, dtype=float)
-    a = np.floor(t).astype(np.int64)
-    b = np.round(t - a, 12)
-    fh = None
-    subs = {}
-    rows = []
-    for ar, br in zip(a, b):
-        if br not in subs:
-            if br == 0.0:
-                subs[br] = f
-            else:
-                if fh is None:
-                    fh = backend.rfft(f)
-                phase = xp.exp(2j * np.pi * xp.arange(M // 2 + 1) * (br / M))
-                subs[br] = backend.irfft(fh * phase, M)
-        rows.append(xp.roll(subs[br], -int(ar)))
-    return xp.stack(rows)
+    f = xp.ascontiguousarray(f)
+    R = weights.shape[1]
+    rows = xp.lib.stride_tricks.as_strided(f, shape=(R, M), strides=(f.itemsize, s * f.itemsize))
+    out = 0.0
+    for c in range(0, R, chunk):
+        out = out + weights[:, c:c + chunk] @ rows[c:c + chunk]
+    return out
 
 
 def direct_weights(backend, density, v: float, delta: float, radius: float):
-    """Offsets u_r = r delta (|u_r| <= radius), the trapezoid weights delta gamma_v(u_r) (``density(u, v)`` is the
-    Gaussian density, a generated kernel) and the weights of the h-derivative, delta gamma_v(u_r) u_r/v."""
+    """(n, W) for the offsets u_r = r delta, r = -n..n (|u_r| <= radius): the rows of W are the trapezoid weights
+    delta gamma_v(u_r) (``density(u, v)`` is the Gaussian density, a generated kernel) and the weights of the
+    h-derivative, delta gamma_v(u_r) u_r/v (the layout :func:`direct_sum` takes)."""
     n = int(math.floor(radius / delta))
     u = np.arange(-n, n + 1) * delta
     w = delta * backend.to_host(density(backend.asarray(u), float(v)))
-    return u, backend.asarray(w), backend.asarray(w * u / v)
+    return n, backend.asarray(np.stack([w, w * u / v]))

@@ -45,8 +45,6 @@ DIRECT_NOISE = 1e-14
 RESOLVE = 3.0
 """The direct sums use a spacing of at most (effective width of the integrand)/RESOLVE (trapezoid error
 ~exp(-2 pi^2 RESOLVE^2) relative)."""
-DIRECT_CHUNK = 64
-"""Offsets of the direct sum processed together (bounds the memory to DIRECT_CHUNK grid-long rows)."""
 MAX_BREAKPOINT = 600.0
 """exp(x (F - m)) with F in [-1, 0] must stay inside the double range (e^709)."""
 
@@ -216,51 +214,44 @@ class Recursion:
     # ------------------------------------------------------------------------------ direct (real-space) levels
 
     def _offsets(self, dfdh, x, v):
-        """Offsets and weights of the direct sum at a level with breakpoint x and step variance v.  The integrand
+        """Spacing and weights of the direct sum at a level with breakpoint x and step variance v.  The integrand
         gamma_v(u) exp(+-x F(h + u)) has the width sqrt(v/(1 + v x kappa)), kappa = max|F''| (from dF/dh); the
-        spacing resolves it RESOLVE times, as a whole fraction dh/s of the grid spacing."""
+        spacing resolves it RESOLVE times, as a whole fraction dh/s of the grid spacing.  Returns s, n and the
+        weights of the offsets u_r = r dh/s, r = -n..n: a row for the sum and one for its h-derivative."""
         b, xp, dh = self.b, self.b.xp, self.grid.dh
         kappa = float(b.to_host(xp.max(xp.abs(xp.diff(dfdh))))) / dh
         width = np.sqrt(v / (1.0 + v * x * kappa))
         s = max(1, int(np.ceil(RESOLVE * dh / width)))
         radius = fourier.direct_radius(v, x * self.span)
-        return fourier.direct_weights(b, self.kn("frsb_density0"), v, dh / s, radius)
+        return (s, *fourier.direct_weights(b, self.kn("frsb_density0"), v, dh / s, radius))
 
-    def _background(self, f):
+    def _fine(self, f, s, n, periodic):
+        """f at h_0 + m dh/s, m = -n..(M-1)s + n: the trigonometric interpolant of f, read periodically; unless
+        ``periodic``, that of f minus its Gaussian step, with the step added back at the points themselves."""
+        xp, M = self.b.xp, self.grid.M
+        m = xp.arange(-n, (M - 1) * s + n + 1)
+        if periodic:
+            return fourier.refined(self.b, f, s)[m % (M * s)]
         lim = (self.b.scalar(f[0]), self.b.scalar(f[-1]), STEP_CENTRE)
         step = self.kn("frsb_step_background")
-        return (lambda hh: step(hh, *lim, STEP_WIDTH2)), f - step(self.h, *lim, STEP_WIDTH2)
-
-    def _shifted_F(self, F, u):
-        """F(h_j + u_r) (rows): the smooth periodic remainder after the Gaussian step is shifted spectrally, the
-        step is evaluated at the shifted points."""
-        bg, rest = self._background(F)
-        xp = self.b.xp
-        pts = self.h[None, :] + xp.asarray(u)[:, None]
-        return fourier.shifted(self.b, rest, u / self.grid.dh) + bg(pts)
+        rest = f - step(self.h, *lim, STEP_WIDTH2)
+        return fourier.refined(self.b, rest, s)[m % (M * s)] + step(self.origin + m * (self.grid.dh / s), *lim,
+                                                                      STEP_WIDTH2)
 
     def _backward_direct(self, Fn, dFn, x, v):
         """F_i and dF_i/dh from F_{i+1} by the direct sum of gamma_v * exp(x F_{i+1}) (full relative precision)."""
         if v == 0.0:
             return Fn, dFn
-        kn = self.kn
-        u, w, wd = self._offsets(dFn, x, v)
-        C = dC = 0.0
-        for c in range(0, len(u), DIRECT_CHUNK):
-            E = kn("frsb_exp_tilt")(self._shifted_F(Fn, u[c:c + DIRECT_CHUNK]), x, 0.0)
-            C = C + w[c:c + DIRECT_CHUNK] @ E
-            dC = dC + wd[c:c + DIRECT_CHUNK] @ E
-        return kn("frsb_log_step")(C, x, 0.0), kn("frsb_log_step_dh")(C, dC, x)
+        s, n, w = self._offsets(dFn, x, v)
+        E = self.kn("frsb_exp_tilt")(self._fine(Fn, s, n, False), x, 0.0)
+        C, dC = fourier.direct_sum(self.b, E, w, s, self.grid.M)
+        return self.kn("frsb_log_step")(C, x, 0.0), self.kn("frsb_log_step_dh")(C, dC, x)
 
     def _forward_direct(self, P, F, dF, x, m, v):
         """g = gamma_v * (p_i exp(-x (F_i - m))) on the grid by the direct sum (full relative precision)."""
-        kn, b = self.kn, self.b
+        kn = self.kn
         if v == 0.0:
             return kn("frsb_untilt")(P, F, x, m)
-        u, w, _ = self._offsets(dF, x, v)
-        g = 0.0
-        for c in range(0, len(u), DIRECT_CHUNK):
-            uc = u[c:c + DIRECT_CHUNK]
-            Ps = fourier.shifted(b, P, uc / self.grid.dh)
-            g = g + w[c:c + DIRECT_CHUNK] @ kn("frsb_untilt")(Ps, self._shifted_F(F, uc), x, m)
-        return g
+        s, n, w = self._offsets(dF, x, v)
+        U = kn("frsb_untilt")(self._fine(P, s, n, True), self._fine(F, s, n, False), x, m)
+        return fourier.direct_sum(self.b, U, w[:1], s, self.grid.M)[0]
