@@ -125,6 +125,27 @@ def test_gregory_weights_and_interpolation():
     assert np.allclose(np.real(E @ np.fft.rfft(f)), np.exp(-pts**2 / 2) * np.cos(pts), atol=1e-13)
 
 
+
+def test_refined_samples_and_strided_direct_sum():
+    """fourier.refined: the samples at spacing dh/s are the trigonometric interpolant's; fourier.direct_sum: the
+    strided sums are the plain double loop (both backends' array modules)."""
+    g = fourier.PeriodicGrid.covering(10, 12, 8)
+    f = np.exp(-g.h**2 / 2) * np.cos(g.h)
+    s, n = 3, 5
+    for name in ("cpu", "gpu-emulated"):
+        b = backends.get(name)
+        fine = b.to_host(fourier.refined(b, b.asarray(f), s))
+        pts = g.h[0] + np.arange(g.M * s) * g.dh / s
+        exact = np.exp(-pts**2 / 2) * np.cos(pts)
+        assert np.allclose(fine[: (g.M - 20) * s], exact[: (g.M - 20) * s], rtol=0, atol=1e-10)
+        assert np.array_equal(fine[::s], f)
+        W = np.random.default_rng(1).random((2, 2 * n + 1))
+        ext = np.random.default_rng(2).random((g.M - 1) * s + 2 * n + 1)
+        got = b.to_host(fourier.direct_sum(b, b.asarray(ext), b.asarray(W), s, g.M, chunk=4))
+        want = np.array([[sum(W[a, r] * ext[j * s + r] for r in range(2 * n + 1)) for j in range(g.M)]
+                         for a in range(2)])
+        assert np.allclose(got, want, rtol=1e-14, atol=0)
+
 # ------------------------------------------------------------------------------------- against 1-RSB
 
 def test_k1_at_the_1rsb_optimum_reproduces_1rsb(one6):
