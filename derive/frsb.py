@@ -554,6 +554,19 @@ centre = sp.Symbol("c", real=True)
 tau2 = sp.Symbol("tau2", positive=True)
 
 
+unit = sp.Symbol("unit", real=True)
+
+
+def step_shape():
+    """The unit Gaussian step ``P(z > (h - c)/tau)``, from 1 (h -> -oo) to 0 (h -> +oo)."""
+    return tail((h - centre) / sp.sqrt(tau2))
+
+
+def step_between():
+    """The step with the limits EL (h -> -oo) and ER (h -> +oo) from the unit step's value ``unit``."""
+    return ER + (EL - ER) * unit
+
+
 def step_background():
     """Gaussian step ``ER + (EL - ER) P(z > (h - c)/tau)`` between the limits EL (h -> -oo) and ER (h -> +oo).
 
@@ -562,7 +575,7 @@ def step_background():
     band-limited interpolant rings over the whole window).  Its convolution with gamma_v is the same step with
     ``tau2 -> tau2 + v`` (:func:`check_step_background`), added back exactly.
     """
-    return ER + (EL - ER) * tail((h - centre) / sp.sqrt(tau2))
+    return step_between().subs(unit, step_shape())
 
 
 def step_background_widened():
@@ -648,6 +661,10 @@ def kernels():
                "Fourier multiplier of the convolution with gamma_v (SymPy's Fourier transform)."),
         Kernel("frsb_step_background", (h, EL, ER, centre, tau2), step_background(),
                "Gaussian step between EL and ER (subtracted before, and added back after, a convolution)."),
+        Kernel("frsb_step_shape", (h, centre, tau2), step_shape(),
+               "Unit Gaussian step from 1 to 0 (the h-dependence of frsb_step_background)."),
+        Kernel("frsb_step_between", (unit, EL, ER), step_between(),
+               "frsb_step_background from the unit step's value (the step at many points, one shape)."),
         Kernel("frsb_step_background_dh", (h, EL, ER, centre, tau2), sp.diff(step_background(), h),
                "h-derivative of frsb_step_background."),
         Kernel("frsb_step_background_widened", (h, EL, ER, centre, tau2, v), step_background_widened(),

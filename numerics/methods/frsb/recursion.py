@@ -123,6 +123,8 @@ class Recursion:
         self._set_breakpoints(self.x)
         self.h_host = grid.h
         self.origin = float(grid.h[0])
+        self.unit_step = kn("frsb_step_shape")(self.h, STEP_CENTRE, STEP_WIDTH2)
+        self._fine_cache = {}
 
     def _set_breakpoints(self, x):
         self.x = np.asarray(x, dtype=float)
@@ -228,15 +230,27 @@ class Recursion:
     def _fine(self, f, s, n, periodic):
         """f at h_0 + m dh/s, m = -n..(M-1)s + n: the trigonometric interpolant of f, read periodically; unless
         ``periodic``, that of f minus its Gaussian step, with the step added back at the points themselves."""
-        xp, M = self.b.xp, self.grid.M
-        m = xp.arange(-n, (M - 1) * s + n + 1)
+        wrap, unit = self._fine_points(s, n)
         if periodic:
-            return fourier.refined(self.b, f, s)[m % (M * s)]
-        lim = (self.b.scalar(f[0]), self.b.scalar(f[-1]), STEP_CENTRE)
-        step = self.kn("frsb_step_background")
-        rest = f - step(self.h, *lim, STEP_WIDTH2)
-        return fourier.refined(self.b, rest, s)[m % (M * s)] + step(self.origin + m * (self.grid.dh / s), *lim,
-                                                                      STEP_WIDTH2)
+            return fourier.refined(self.b, f, s)[wrap]
+        between = self.kn("frsb_step_between")
+        lim = (self.b.scalar(f[0]), self.b.scalar(f[-1]))
+        rest = f - between(self.unit_step, *lim)
+        return fourier.refined(self.b, rest, s)[wrap] + between(unit, *lim)
+
+    def _fine_points(self, s, n):
+        """(m mod M s, the unit step at h_0 + m dh/s) for m = -n..(M-1)s + n, cut from arrays kept per s (grown
+        by a quarter when a larger n is asked for)."""
+        N, wrap, unit = self._fine_cache.get(s, (-1, None, None))
+        if n > N:
+            xp, M = self.b.xp, self.grid.M
+            N = int(1.25 * n)
+            m = xp.arange(-N, (M - 1) * s + N + 1)
+            wrap = m % (M * s)
+            unit = self.kn("frsb_step_shape")(self.origin + m * (self.grid.dh / s), STEP_CENTRE, STEP_WIDTH2)
+            self._fine_cache[s] = (N, wrap, unit)
+        cut = slice(N - n, N + (self.grid.M - 1) * s + n + 1)
+        return wrap[cut], unit[cut]
 
     def _backward_direct(self, Fn, dFn, x, v):
         """F_i and dF_i/dh from F_{i+1} by the direct sum of gamma_v * exp(x F_{i+1}) (full relative precision)."""
