@@ -1,8 +1,8 @@
 """Benchmarks and accuracy studies of the k-step FRSB solver (numerics/frsb/).
 
     python benchmarks/frsb.py [--tables speed evaluation threshold scan grid gap] [--ks 1 30 100 200]
-                              [--alphas 5.5 6 6.7] [--evaluation-pairs 50,30 400,30] [--threshold-pairs 30,10 100,15] [--scan-pairs 100,15] [--scan-alphas 3 6 10]
-                              [--tol 1e-4]
+                              [--alphas 5.5 6 6.7] [--evaluation-pairs 50,30 400,30] [--threshold-pairs 30,10 100,15]
+                              [--scan-pairs 100,15] [--scan-alphas 3 6 10] [--tol 1e-4]
 
 Tables
 * speed: wall time, iterations and peak memory (tracemalloc, NumPy buffers included, from a second traced

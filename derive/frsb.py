@@ -552,9 +552,7 @@ def gauss_multiplier():
 EL, ER = sp.Symbol("EL", real=True), sp.Symbol("ER", real=True)
 centre = sp.Symbol("c", real=True)
 tau2 = sp.Symbol("tau2", positive=True)
-
-
-unit = sp.Symbol("unit", real=True)
+unit = sp.Symbol("unit", real=True)         # value of the unit step
 
 
 def step_shape():
