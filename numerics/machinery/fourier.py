@@ -174,23 +174,27 @@ def refined(backend, f, s: int):
     (length M): band-limited sub-sample shifts by t/s of the spacing (t = 1..s-1), interleaved with f."""
     if s == 1:
         return f
+    xp = backend.xp
+    return xp.concatenate([f[None, :], shifted(backend, f, np.arange(1, s) / s)]).T.reshape(-1)
+
+
+def shifted(backend, f, t):
+    """Rows ``f(h_j + t_r dh)`` of the trigonometric interpolant of the periodic samples f (length M) for the
+    sub-sample shifts t_r (|t_r| < 1): one batched inverse FFT."""
     xp, M = backend.xp, f.shape[-1]
-    shifted = backend.irfft(backend.rfft(f)[None, :] * _subsample_phases(xp, M, s), M)
-    return xp.concatenate([f[None, :], shifted]).T.reshape(-1)
-
-
-@lru_cache(maxsize=64)
-def _subsample_phases(xp, M: int, s: int):
-    """exp(2 pi i nu t/(s M)) for t = 1..s-1 (rows) and the real-DFT frequencies nu = 0..M/2: a shift by t/s."""
-    return xp.exp(2j * np.pi * xp.outer(xp.arange(1, s), xp.arange(M // 2 + 1)) / (s * M))
+    phases = xp.exp(2j * np.pi * xp.outer(xp.asarray(t), xp.arange(M // 2 + 1)) / M)
+    return backend.irfft(backend.rfft(f)[None, :] * phases, M)
 
 
 def direct_sum(backend, f, weights, s: int, M: int, chunk: int = 64):
     """``sum_r W[a, r] f[j s + r]`` for j = 0..M-1 and each row a of ``weights`` (r = 0..R-1; f holds at least
     (M - 1) s + R samples): direct (real-space) convolutions of samples at spacing dh/s, read at every s-th one —
     sums of non-negative terms when f and W are.  The rows f[r::s] are a strided view of f, no copy; ``chunk``
-    offsets are summed at a time (bounds the working memory to chunk grid-long rows)."""
+    offsets are summed at a time (bounds the working memory to chunk grid-long rows).  A 2-d f holds those rows
+    already (``W @ f``)."""
     xp = backend.xp
+    if f.ndim == 2:
+        return weights @ f
     f = xp.ascontiguousarray(f)
     R = weights.shape[1]
     rows = xp.lib.stride_tricks.as_strided(f, shape=(R, M), strides=(f.itemsize, s * f.itemsize))

@@ -45,6 +45,8 @@ DIRECT_NOISE = 1e-14
 RESOLVE = 3.0
 """The direct sums use a spacing of at most (effective width of the integrand)/RESOLVE (trapezoid error
 ~exp(-2 pi^2 RESOLVE^2) relative)."""
+FINE_KEPT = 8
+"""Spacings dh/s whose refined points (indices and unit step) a recursion keeps (bounds their memory)."""
 MAX_BREAKPOINT = 600.0
 """exp(x (F - m)) with F in [-1, 0] must stay inside the double range (e^709)."""
 
@@ -229,26 +231,38 @@ class Recursion:
 
     def _fine(self, f, s, n, periodic):
         """f at h_0 + m dh/s, m = -n..(M-1)s + n: the trigonometric interpolant of f, read periodically; unless
-        ``periodic``, that of f minus its Gaussian step, with the step added back at the points themselves."""
+        ``periodic``, that of f minus its Gaussian step, with the step added back at the points themselves.
+        Where the 2n + 1 offsets are fewer than s (a narrow Gaussian: the refined array would hold samples no sum
+        reads), the rows f(h_j + r dh/s), r = -n..n, instead (the layout fourier.direct_sum also takes)."""
+        b, kn = self.b, self.kn
+        between = kn("frsb_step_between")
+        lim = (b.scalar(f[0]), b.scalar(f[-1]))
+        rest = f if periodic else f - between(self.unit_step, *lim)
+        if 2 * n + 1 < s:
+            r = np.arange(-n, n + 1)
+            rows = fourier.shifted(b, rest, r / s)
+            if periodic:
+                return rows
+            pts = self.h[None, :] + b.asarray(r * (self.grid.dh / s))[:, None]
+            return rows + between(kn("frsb_step_shape")(pts, STEP_CENTRE, STEP_WIDTH2), *lim)
         wrap, unit = self._fine_points(s, n)
         if periodic:
-            return fourier.refined(self.b, f, s)[wrap]
-        between = self.kn("frsb_step_between")
-        lim = (self.b.scalar(f[0]), self.b.scalar(f[-1]))
-        rest = f - between(self.unit_step, *lim)
-        return fourier.refined(self.b, rest, s)[wrap] + between(unit, *lim)
+            return fourier.refined(b, f, s)[wrap]
+        return fourier.refined(b, rest, s)[wrap] + between(unit, *lim)
 
     def _fine_points(self, s, n):
-        """(m mod M s, the unit step at h_0 + m dh/s) for m = -n..(M-1)s + n, cut from arrays kept per s (grown
-        by a quarter when a larger n is asked for)."""
-        N, wrap, unit = self._fine_cache.get(s, (-1, None, None))
+        """(m mod M s, the unit step at h_0 + m dh/s) for m = -n..(M-1)s + n, cut from arrays kept for the last
+        FINE_KEPT spacings s (grown by a quarter when a larger n is asked for)."""
+        N, wrap, unit = self._fine_cache.pop(s, (-1, None, None))
         if n > N:
             xp, M = self.b.xp, self.grid.M
             N = int(1.25 * n)
             m = xp.arange(-N, (M - 1) * s + N + 1)
             wrap = m % (M * s)
             unit = self.kn("frsb_step_shape")(self.origin + m * (self.grid.dh / s), STEP_CENTRE, STEP_WIDTH2)
-            self._fine_cache[s] = (N, wrap, unit)
+        self._fine_cache[s] = (N, wrap, unit)
+        while len(self._fine_cache) > FINE_KEPT:
+            self._fine_cache.pop(next(iter(self._fine_cache)))
         cut = slice(N - n, N + (self.grid.M - 1) * s + n + 1)
         return wrap[cut], unit[cut]
 
