@@ -235,20 +235,22 @@ class Recursion:
         Where the 2n + 1 offsets are fewer than s (a narrow Gaussian: the refined array would hold samples no sum
         reads), the rows f(h_j + r dh/s), r = -n..n, instead (the layout fourier.direct_sum also takes)."""
         b, kn = self.b, self.kn
-        between = kn("frsb_step_between")
-        lim = (b.scalar(f[0]), b.scalar(f[-1]))
-        rest = f if periodic else f - between(self.unit_step, *lim)
+        if periodic:
+            rest, step = f, None
+        else:
+            between, lim = kn("frsb_step_between"), (b.scalar(f[0]), b.scalar(f[-1]))
+            rest = f - between(self.unit_step, *lim)
+            step = lambda unit: between(unit, *lim)  # noqa: E731
         if 2 * n + 1 < s:
             r = np.arange(-n, n + 1)
             rows = fourier.shifted(b, rest, r / s)
-            if periodic:
+            if step is None:
                 return rows
             pts = self.h[None, :] + b.asarray(r * (self.grid.dh / s))[:, None]
-            return rows + between(kn("frsb_step_shape")(pts, STEP_CENTRE, STEP_WIDTH2), *lim)
+            return rows + step(kn("frsb_step_shape")(pts, STEP_CENTRE, STEP_WIDTH2))
         wrap, unit = self._fine_points(s, n)
-        if periodic:
-            return fourier.refined(b, f, s)[wrap]
-        return fourier.refined(b, rest, s)[wrap] + between(unit, *lim)
+        fine = fourier.refined(b, rest, s)[wrap]
+        return fine if step is None else fine + step(unit)
 
     def _fine_points(self, s, n):
         """(m mod M s, the unit step at h_0 + m dh/s) for m = -n..(M-1)s + n, cut from arrays kept for the last
