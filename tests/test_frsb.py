@@ -221,7 +221,6 @@ def test_direct_sums_agree_with_fft_where_both_work():
             assert np.allclose(ev.level_energetic, ref.level_energetic, rtol=0, atol=3e-13)
 
 
-
 def test_direct_sums_of_a_nearly_collapsed_level(monkeypatch):
     """A level with a tiny increment has a Gaussian much narrower than dh: its direct sums read the few shifted rows
     they need (not a refined array of M dh/width samples, which ran out of memory), and agree with the FFT."""
@@ -237,6 +236,7 @@ def test_direct_sums_of_a_nearly_collapsed_level(monkeypatch):
         assert abs(ev.estar - ref.estar) < 3e-13
         assert np.allclose(ev.Qhat, ref.Qhat, rtol=0, atol=1e-12)   # dF/dh: weights u/v of size v^-1/2 cancel
     assert min(rows_path) < 0
+
 
 def test_partial_x_derivative_at_large_breakpoints():
     """At fixed (q, chi), breakpoints up to 60 (direct sums at the top levels): the derived de/dx_j (entropic by
